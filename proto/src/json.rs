@@ -1,0 +1,1 @@
+//! OTLP/JSON encoding and decoding (filled in by the decode work).

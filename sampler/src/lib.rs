@@ -1,0 +1,6 @@
+//! Stages 3 and 4 of the pipeline: golden signals, computed from every span before any sampling, and the
+//! adaptive trace sampler. Both sit between decode and batch in the collector's pipeline.
+//!
+//! This crate does no I/O: it turns spans into metric updates and keep/drop decisions, so it can be
+//! tested and benchmarked on its own. Its stages arrive with the golden-signals issue; until then the
+//! collector's pipeline passes every span straight from decode to batch.
