@@ -1,0 +1,1 @@
+//! Stage 2, decode: request bodies into OTLP payloads.
