@@ -63,9 +63,12 @@ pub fn format(d: std::time::Duration) -> String {
         return "0s".to_owned();
     }
     for (unit, size) in [("h", 3_600_000_000_000u128), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)] {
-        if nanos % size == 0 {
+        if nanos.is_multiple_of(size) {
             return format!("{}{unit}", nanos / size);
         }
     }
     format!("{nanos}ns")
 }
+
+#[cfg(test)]
+mod tests;

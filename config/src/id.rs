@@ -105,3 +105,6 @@ impl<'de> Deserialize<'de> for PipelineId {
         String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::components;
 use crate::defaults::*;
 use crate::duration::serde_duration;
 use crate::id::{ComponentId, PipelineId};
@@ -17,20 +18,23 @@ use crate::id::{ComponentId, PipelineId};
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Receivers by component id (`otlp`, `otlp/internal`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "components::deserialize")]
     pub receivers: BTreeMap<ComponentId, ReceiverConfig>,
     /// Processors by component id (`batch`, `memory_limiter`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "components::deserialize")]
     pub processors: BTreeMap<ComponentId, ProcessorConfig>,
     /// Exporters by component id (`otlp/jaeger`, `file/traces`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "components::deserialize")]
     pub exporters: BTreeMap<ComponentId, ExporterConfig>,
     /// Pipelines and weir's own telemetry.
     pub service: ServiceConfig,
 }
 
 /// A receiver; its type is the part of the component id before the `/`.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+///
+/// Written as its variant's settings alone, since the id already names the type; loading picks
+/// the variant from that id.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ReceiverConfig {
     /// `otlp`: OTLP over gRPC and HTTP.
@@ -50,11 +54,11 @@ pub struct OtlpReceiverConfig {
 #[derive(Clone, Debug, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OtlpProtocols {
-    /// OTLP/gRPC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OTLP/gRPC; `grpc:` with no settings serves it with the defaults.
+    #[serde(default, deserialize_with = "components::present", skip_serializing_if = "Option::is_none")]
     pub grpc: Option<GrpcServerConfig>,
-    /// OTLP/HTTP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OTLP/HTTP; `http:` with no settings serves it with the defaults.
+    #[serde(default, deserialize_with = "components::present", skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpServerConfig>,
 }
 
@@ -116,7 +120,9 @@ pub struct HttpServerConfig {
 }
 
 /// A processor; its type is the part of the component id before the `/`.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+///
+/// Written as its variant's settings alone, like [`ReceiverConfig`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ProcessorConfig {
     /// `batch`.
@@ -149,8 +155,11 @@ pub struct MemoryLimiterConfig {
 }
 
 /// An exporter; its type is the part of the component id before the `/`.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+///
+/// Written as its variant's settings alone, like [`ReceiverConfig`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant, reason = "built once at startup; a box would only complicate matching")]
 pub enum ExporterConfig {
     /// `otlp`.
     Otlp(OtlpExporterConfig),

@@ -1,0 +1,224 @@
+use super::*;
+
+/// The issues of `yaml` as `path: message` lines.
+fn issues(yaml: &str) -> Vec<String> {
+    let config: Config = crate::load::deserialize_tracked(yaml).map_err(|e| e.1.to_string()).unwrap();
+    validate(&config).into_iter().map(|i| format!("{}: {}", i.path, i.message)).collect()
+}
+
+const BASE: &str = "
+receivers: { otlp: { protocols: { grpc: {} } } }
+processors: { batch: {}, memory_limiter: { limit_mib: 100 } }
+exporters: { file/traces: { path: t.jsonl }, otlp/jaeger: { endpoint: 'jaeger:4317' } }
+";
+
+fn with_pipelines(pipelines: &str) -> Vec<String> {
+    issues(&format!("{BASE}service: {{ pipelines: {pipelines} }}\n"))
+}
+
+#[test]
+fn valid_config_has_no_issues() {
+    assert_eq!(
+        with_pipelines(
+            "{ traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [file/traces, otlp/jaeger] } }"
+        ),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn at_least_one_pipeline() {
+    let found = with_pipelines("{}");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].starts_with("service.pipelines: no pipelines"), "{found:?}");
+}
+
+#[test]
+fn pipeline_needs_receivers_and_exporters() {
+    let found = with_pipelines("{ logs: { receivers: [], exporters: [] } }");
+    assert_eq!(
+        found,
+        [
+            "service.pipelines.logs.receivers: a pipeline needs at least one receiver; defined receivers: otlp",
+            "service.pipelines.logs.exporters: a pipeline needs at least one exporter; defined exporters: file/traces, otlp/jaeger",
+        ]
+    );
+}
+
+#[test]
+fn undefined_references_list_what_is_defined() {
+    let found = with_pipelines(
+        "{ traces: { receivers: [otlp], processors: [batch/x], exporters: [file/traces, otlp/jaegr] } }",
+    );
+    assert_eq!(
+        found,
+        [
+            "service.pipelines.traces.processors[0]: processor `batch/x` is not defined; defined processors: batch, memory_limiter",
+            "service.pipelines.traces.exporters[1]: exporter `otlp/jaegr` is not defined; defined exporters: file/traces, otlp/jaeger",
+        ]
+    );
+}
+
+#[test]
+fn nothing_defined_says_where_to_define_it() {
+    let found = issues("service: { pipelines: { traces: { receivers: [otlp], exporters: [x] } } }");
+    assert!(found.contains(&"service.pipelines.traces.receivers[0]: receiver `otlp` is not defined; defined receivers: none; define one under `receivers`".to_owned()), "{found:?}");
+}
+
+#[test]
+fn component_listed_twice_in_a_pipeline() {
+    let found = with_pipelines(
+        "{ traces: { receivers: [otlp], processors: [batch, memory_limiter, batch], exporters: [file/traces] } }",
+    );
+    assert_eq!(
+        found,
+        [
+            "service.pipelines.traces.processors[2]: processor `batch` is listed twice in this pipeline (also at [0]); list it once"
+        ]
+    );
+}
+
+#[test]
+fn one_memory_limiter_per_process() {
+    let found = issues(
+        "processors: { memory_limiter: { limit_mib: 1 }, memory_limiter/b: { limit_mib: 0 } }\nservice: { pipelines: {} }",
+    );
+    assert!(
+        found.iter().any(|i| i.starts_with("processors.memory_limiter/b: only one memory_limiter")
+            && i.contains("`memory_limiter` already is")),
+        "{found:?}"
+    );
+    assert!(found.contains(&"processors.memory_limiter/b.limit_mib: must be greater than 0".to_owned()), "{found:?}");
+}
+
+#[test]
+fn batch_settings() {
+    let found = issues(
+        "processors: { batch: { timeout: 0s, send_batch_size: 100, send_batch_max_size: 50 } }\nservice: { pipelines: {} }",
+    );
+    assert!(found.contains(&"processors.batch.timeout: must be greater than 0, e.g. `200ms`".to_owned()), "{found:?}");
+    assert!(
+        found.iter().any(|i| i.starts_with(
+            "processors.batch.send_batch_max_size: must be 0 (no limit) or at least send_batch_size (100)"
+        )),
+        "{found:?}"
+    );
+    let ok = issues(
+        "processors: { batch: { send_batch_size: 100, send_batch_max_size: 0 }, batch/b: { send_batch_size: 100, send_batch_max_size: 100 } }\nservice: { pipelines: {} }",
+    );
+    assert_eq!(ok.len(), 1, "{ok:?}");
+}
+
+#[test]
+fn receiver_settings() {
+    let found = issues(
+        "receivers:
+  otlp: { protocols: { grpc: { endpoint: 'localhost:99999', max_recv_msg_size_mib: 0, max_concurrent_streams: 0 }, http: { endpoint: '::1:4318', max_request_body_size: 0 } } }
+  otlp/none:
+service: { pipelines: {} }",
+    );
+    let paths: Vec<&str> = found.iter().filter_map(|i| i.split(": ").next()).collect();
+    assert_eq!(
+        paths,
+        [
+            "receivers.otlp.protocols.grpc.endpoint",
+            "receivers.otlp.protocols.grpc.max_recv_msg_size_mib",
+            "receivers.otlp.protocols.grpc.max_concurrent_streams",
+            "receivers.otlp.protocols.http.endpoint",
+            "receivers.otlp.protocols.http.max_request_body_size",
+            "receivers.otlp/none.protocols",
+            "service.pipelines",
+        ]
+    );
+}
+
+#[test]
+fn exporter_settings() {
+    let found = issues(
+        "exporters:
+  otlp:
+    endpoint: jaeger
+    timeout: 0s
+    tls: { cert_file: c.pem }
+    sending_queue: { queue_size: 0, num_consumers: 0 }
+    retry_on_failure: { multiplier: 0.5, randomization_factor: 1.5, initial_interval: 1m, max_interval: 10s }
+  file: { path: '', rotation: { max_megabytes: 0 } }
+service: { pipelines: {} }",
+    );
+    let paths: Vec<&str> = found.iter().filter_map(|i| i.split(": ").next()).collect();
+    assert_eq!(
+        paths,
+        [
+            "exporters.file.path",
+            "exporters.file.rotation.max_megabytes",
+            "exporters.otlp.endpoint",
+            "exporters.otlp.timeout",
+            "exporters.otlp.tls.cert_file",
+            "exporters.otlp.sending_queue.queue_size",
+            "exporters.otlp.sending_queue.num_consumers",
+            "exporters.otlp.retry_on_failure.multiplier",
+            "exporters.otlp.retry_on_failure.randomization_factor",
+            "exporters.otlp.retry_on_failure.initial_interval",
+            "service.pipelines",
+        ]
+    );
+}
+
+#[test]
+fn telemetry_settings() {
+    let found = issues("service: { pipelines: {}, telemetry: { logs: { level: '' }, metrics: { address: '8888' } } }");
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(found[1].starts_with("service.telemetry.metrics.address: `8888` has no port"), "{found:?}");
+    assert!(found[2].starts_with("service.telemetry.logs.level: is empty"), "{found:?}");
+}
+
+#[test]
+fn host_port_addresses() {
+    for ok in ["0.0.0.0:4317", "localhost:0", "[::1]:4317", "[::]:65535", "my-host.example_1:80"] {
+        assert_eq!(address::host_port(ok), Ok(()), "{ok}");
+    }
+    for (bad, why) in [
+        ("4317", "no port"),
+        (":4317", "no host"),
+        ("host:", "not a number"),
+        ("host:65536", "not a number"),
+        ("host:http", "not a number"),
+        ("::1:4317", "brackets"),
+        ("[::1]", "no port"),
+        ("[::1:4317", "closing"),
+        ("[zz]:1", "not an IPv6"),
+        ("a b:1", "not a host"),
+    ] {
+        let err = address::host_port(bad).unwrap_err();
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn exporter_endpoints() {
+    for ok in ["jaeger:4317", "http://jaeger:4318", "https://otlp.example.com", "https://[::1]/v1/traces", "[::1]:4317"]
+    {
+        assert_eq!(address::endpoint(ok), Ok(()), "{ok}");
+    }
+    for (bad, why) in [
+        ("", "is empty"),
+        ("jaeger", "no port"),
+        ("grpc://jaeger:4317", "unsupported scheme"),
+        ("http://", "no host"),
+        ("http://jaeger:x/", "not a number"),
+        ("https://[zz]/", "not an IPv6"),
+    ] {
+        let err = address::endpoint(bad).unwrap_err();
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn log_filters() {
+    for ok in ["info", "WARN", "weir=debug,tonic=warn", "weir", "weir::pipeline=trace, info"] {
+        assert_eq!(log_filter(ok), Ok(()), "{ok}");
+    }
+    for bad in ["", " ", "weir=loud", "info,", "a b", "=info"] {
+        assert!(log_filter(bad).is_err(), "{bad:?}");
+    }
+}
