@@ -5,14 +5,22 @@
 //! Every destination implements the same trait, so the pipeline never knows where data goes.
 
 pub mod error;
+pub mod file;
+pub mod otlp;
 pub mod retry;
+
+#[cfg(test)]
+mod fixtures;
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use weir_proto::Payload;
 
-pub use error::ExportError;
+pub use error::{BuildError, ExportError};
+pub use file::FileExporter;
+pub use otlp::OtlpExporter;
+pub use retry::{Backoff, RetryError, RetryPolicy, send_with_retry};
 
 /// What a successful export reported back.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
