@@ -1,5 +1,17 @@
 //! The weir collector: receivers, pipelines and the admin server.
 //!
-//! Data flows receive → decode → (golden signals → sample) → batch → queue → export; see ARCHITECTURE.md.
+//! Data flows receive → decode → (golden signals → sample) → batch → queue → export; the modules
+//! below are listed in that order. See ARCHITECTURE.md.
 
+pub mod batch;
 pub mod decode;
+pub mod pipeline;
+pub mod queue;
+pub mod receive;
+
+pub mod admin;
+pub mod admission;
+pub mod app;
+pub mod channel;
+pub mod logging;
+pub mod telemetry;

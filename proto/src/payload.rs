@@ -136,7 +136,11 @@ impl Payload {
                 a.resource_metrics.extend(b.resource_metrics)
             }
             (Payload::Logs(a), Payload::Logs(b)) => a.resource_logs.extend(b.resource_logs),
-            (a, b) => panic!("a pipeline mixed signals: {} and {}", a.signal(), b.signal()),
+            (a, b) => panic!(
+                "a pipeline mixed signals: {} and {}",
+                a.signal(),
+                b.signal()
+            ),
         }
     }
 

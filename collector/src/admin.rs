@@ -1,0 +1,58 @@
+//! The admin server: `/metrics` (weir's own telemetry), `/healthz` (the process runs) and `/readyz`
+//! (receivers are listening and weir is not shutting down).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::admission::MemoryBudget;
+use crate::telemetry::Telemetry;
+
+/// What the admin endpoints read.
+pub struct AdminState {
+    /// weir's metrics.
+    pub telemetry: Telemetry,
+    /// The byte budget, reported as gauges.
+    pub budget: Arc<MemoryBudget>,
+    /// Set once every receiver listens; cleared when shutdown begins.
+    pub ready: AtomicBool,
+}
+
+/// Serves the admin endpoints on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AdminState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .with_state(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn metrics(State(state): State<Arc<AdminState>>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.telemetry.render(&state.budget),
+    )
+}
+
+async fn ready(State(state): State<Arc<AdminState>>) -> impl IntoResponse {
+    if state.ready.load(Ordering::Relaxed) {
+        (StatusCode::OK, "ready\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
+    }
+}

@@ -1,0 +1,410 @@
+//! Builds the running collector from a validated config and runs it until shutdown.
+//!
+//! [`run`] lists the stages in the order data flows through them; [`Running::shutdown`] stops them in
+//! the same order, so that everything accepted is exported before exit (or counted as dropped at the
+//! deadline).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use weir_config::{ComponentId, Config, ExporterConfig, ProcessorConfig, ReceiverConfig};
+use weir_exporters::Exporter;
+use weir_exporters::retry::RetryPolicy;
+use weir_proto::Signal;
+
+use crate::admin::{self, AdminState};
+use crate::admission::{self, MemoryBudget};
+use crate::batch::{self, Batcher};
+use crate::channel::{self, Sender};
+use crate::pipeline::{Consumer, Envelope, PIPELINE_CHANNEL_CAPACITY};
+use crate::queue::{ExportQueue, QueueInput};
+use crate::receive::{self, Routes, SignalRoute};
+use crate::telemetry::Telemetry;
+
+/// Why weir could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A listen address could not be bound.
+    #[error(
+        "cannot listen on {address} for {what}: {source}; choose a free address or stop what holds it"
+    )]
+    Bind {
+        /// The configured address.
+        address: String,
+        /// The server it was for.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// An exporter could not be built from its config.
+    #[error("exporter {id}: {reason}")]
+    Exporter {
+        /// The exporter's id.
+        id: ComponentId,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A server stopped with an error while running.
+    #[error("{what} failed: {reason}")]
+    Server {
+        /// The server.
+        what: String,
+        /// The error.
+        reason: String,
+    },
+}
+
+/// Runs weir with `config` until `shutdown` completes, then drains and returns.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), AppError> {
+    let mut running = start(&config).await?;
+    let failed = running.wait(shutdown).await;
+    running.shutdown(&config).await;
+    failed.map_or(Ok(()), Err)
+}
+
+/// A started collector.
+struct Running {
+    admin_state: Arc<AdminState>,
+    receivers: JoinSet<Result<(), AppError>>,
+    stop_receivers: CancellationToken,
+    batchers: JoinSet<()>,
+    queues: Vec<ExportQueue>,
+    admin: tokio::task::JoinHandle<()>,
+    stop_admin: CancellationToken,
+}
+
+/// Builds every stage, in the order data flows: receive → decode → batch → queue → export.
+async fn start(config: &Config) -> Result<Running, AppError> {
+    let telemetry = Telemetry::new();
+    let budget = memory_budget(config);
+
+    // Listeners are bound before anything starts, so a taken port fails fast with nothing to undo.
+    let admin_address = &config.service.telemetry.metrics.address;
+    let admin_listener = bind(admin_address, "the admin server").await?;
+    let mut listeners = BTreeMap::new();
+    for id in used_receivers(config) {
+        let Some(ReceiverConfig::Otlp(otlp)) = config.receivers.get(&id) else {
+            continue;
+        };
+        let grpc = match &otlp.protocols.grpc {
+            Some(grpc) => Some(bind(&grpc.endpoint, &format!("receiver {id} (gRPC)")).await?),
+            None => None,
+        };
+        let http = match &otlp.protocols.http {
+            Some(http) => Some(bind(&http.endpoint, &format!("receiver {id} (HTTP)")).await?),
+            None => None,
+        };
+        listeners.insert(id, (grpc, http));
+    }
+
+    // Export and queue: one queue and its workers per exporter, shared by the pipelines that list it.
+    let mut queues = Vec::new();
+    let mut queue_inputs: BTreeMap<ComponentId, QueueInput> = BTreeMap::new();
+    for id in used_exporters(config) {
+        let Some(exporter_config) = config.exporters.get(&id) else {
+            continue;
+        };
+        let (exporter, policy, queue_config) = build_exporter(&id, exporter_config)?;
+        let queue_size = usize::try_from(queue_config.queue_size).unwrap_or(usize::MAX);
+        let consumers = usize::try_from(queue_config.num_consumers).unwrap_or(usize::MAX);
+        let (queue, input) = ExportQueue::start(
+            &id.to_string(),
+            exporter,
+            policy,
+            queue_size,
+            consumers,
+            &telemetry,
+        );
+        queues.push(queue);
+        queue_inputs.insert(id, input);
+    }
+
+    // Batch: one stage per pipeline, feeding its exporters' queues.
+    let mut batchers = JoinSet::new();
+    let mut pipeline_inputs: BTreeMap<(ComponentId, Signal), Vec<Sender<Envelope>>> =
+        BTreeMap::new();
+    for (pipeline_id, pipeline) in &config.service.pipelines {
+        let metrics = telemetry.batch(&pipeline_id.to_string());
+        let (input, output) =
+            channel::bounded(PIPELINE_CHANNEL_CAPACITY, metrics.channel_depth.clone());
+        let batcher = pipeline
+            .processors
+            .iter()
+            .find_map(|id| match config.processors.get(id) {
+                Some(ProcessorConfig::Batch(batch)) => Some(Batcher::new(batch)),
+                _ => None,
+            })
+            .unwrap_or_else(Batcher::pass_through);
+        let outputs = pipeline
+            .exporters
+            .iter()
+            .filter_map(|id| queue_inputs.get(id).cloned())
+            .collect();
+        batchers.spawn(batch::task::run(output, batcher, outputs, metrics));
+        for receiver in &pipeline.receivers {
+            pipeline_inputs
+                .entry((receiver.clone(), pipeline_id.signal()))
+                .or_default()
+                .push(input.clone());
+        }
+    }
+    // The batch stages now hold the only queue senders besides the routes built below.
+    drop(queue_inputs);
+
+    // Receive (and decode, inside each request): one gRPC and one HTTP server per receiver.
+    let stop_receivers = CancellationToken::new();
+    let mut receivers = JoinSet::new();
+    for (id, (grpc_listener, http_listener)) in listeners {
+        let Some(ReceiverConfig::Otlp(otlp)) = config.receivers.get(&id) else {
+            continue;
+        };
+        let routes = |transport: &'static str| Routes {
+            traces: route(
+                &pipeline_inputs,
+                &id,
+                Signal::Traces,
+                transport,
+                &telemetry,
+                &budget,
+            ),
+            metrics: route(
+                &pipeline_inputs,
+                &id,
+                Signal::Metrics,
+                transport,
+                &telemetry,
+                &budget,
+            ),
+            logs: route(
+                &pipeline_inputs,
+                &id,
+                Signal::Logs,
+                transport,
+                &telemetry,
+                &budget,
+            ),
+        };
+        if let (Some(listener), Some(grpc)) = (grpc_listener, otlp.protocols.grpc.clone()) {
+            let (routes, stop, what) = (
+                routes("grpc"),
+                stop_receivers.clone(),
+                format!("receiver {id} (gRPC)"),
+            );
+            receivers.spawn(async move {
+                receive::grpc::serve(listener, &grpc, routes, stop.cancelled_owned())
+                    .await
+                    .map_err(|e| AppError::Server {
+                        what,
+                        reason: e.to_string(),
+                    })
+            });
+        }
+        if let (Some(listener), Some(http)) = (http_listener, otlp.protocols.http.clone()) {
+            let (routes, stop, what) = (
+                routes("http"),
+                stop_receivers.clone(),
+                format!("receiver {id} (HTTP)"),
+            );
+            receivers.spawn(async move {
+                receive::http::serve(listener, &http, routes, stop.cancelled_owned())
+                    .await
+                    .map_err(|e| AppError::Server {
+                        what,
+                        reason: e.to_string(),
+                    })
+            });
+        }
+    }
+    // Only the servers hold pipeline inputs now: when they stop, the pipelines see their input close.
+    drop(pipeline_inputs);
+
+    let admin_state = Arc::new(AdminState {
+        telemetry,
+        budget,
+        ready: Default::default(),
+    });
+    let stop_admin = CancellationToken::new();
+    let admin = {
+        let (state, stop) = (Arc::clone(&admin_state), stop_admin.clone());
+        tokio::spawn(async move {
+            if let Err(error) = admin::serve(admin_listener, state, stop.cancelled_owned()).await {
+                tracing::error!(message = "Admin server failed.", %error);
+            }
+        })
+    };
+    admin_state.ready.store(true, Ordering::Relaxed);
+    tracing::info!(message = "weir is ready.", admin = %admin_address, receivers = %describe_receivers(config));
+    Ok(Running {
+        admin_state,
+        receivers,
+        stop_receivers,
+        batchers,
+        queues,
+        admin,
+        stop_admin,
+    })
+}
+
+impl Running {
+    /// Waits for `shutdown`, or for a receiver to fail (returned, and weir shuts down too).
+    async fn wait(&mut self, shutdown: impl Future<Output = ()>) -> Option<AppError> {
+        tokio::select! {
+            () = shutdown => None,
+            Some(ended) = self.receivers.join_next() => match ended {
+                Ok(Err(error)) => Some(error),
+                Ok(Ok(())) => None,
+                Err(join) => Some(AppError::Server { what: "a receiver".to_owned(), reason: join.to_string() }),
+            },
+        }
+    }
+
+    /// Stops in flow order: receivers stop taking requests and finish those in flight; with their
+    /// inputs closed, batch stages flush; with the batch stages gone, queues drain; exporters shut down.
+    /// Everything after the receivers shares one deadline, `service.shutdown_timeout`.
+    async fn shutdown(mut self, config: &Config) {
+        tracing::info!(
+            message = "Shutting down: no new requests; flushing batches and draining queues."
+        );
+        self.admin_state.ready.store(false, Ordering::Relaxed);
+        let deadline = tokio::time::Instant::now() + config.service.shutdown_timeout;
+        self.stop_receivers.cancel();
+        let _ = tokio::time::timeout_at(deadline, async {
+            while let Some(result) = self.receivers.join_next().await {
+                if let Ok(Err(error)) = result {
+                    tracing::error!(message = "Receiver stopped with an error.", %error);
+                }
+            }
+        })
+        .await;
+        // Receivers still running past the deadline are cut off; their requests were not acknowledged.
+        self.receivers.abort_all();
+        while self.receivers.join_next().await.is_some() {}
+        // Batch stages and queues drain together: a batch stage may be waiting for room in a queue.
+        let batchers = async { while self.batchers.join_next().await.is_some() {} };
+        let queues =
+            futures::future::join_all(self.queues.into_iter().map(|queue| queue.drain(deadline)));
+        futures::join!(batchers, queues);
+        self.stop_admin.cancel();
+        let _ = self.admin.await;
+        tracing::info!(message = "weir stopped.");
+    }
+}
+
+/// The byte budget of the config's `memory_limiter`, or none.
+fn memory_budget(config: &Config) -> Arc<MemoryBudget> {
+    let limit_mib = config.processors.values().find_map(|p| match p {
+        ProcessorConfig::MemoryLimiter(m) => Some(m.limit_mib),
+        _ => None,
+    });
+    let Some(limit_mib) = limit_mib else {
+        return MemoryBudget::unlimited();
+    };
+    let limit = usize::try_from(limit_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+    let resident = admission::resident_bytes().unwrap_or(0);
+    let budget = MemoryBudget::within_process_limit(limit, resident);
+    tracing::info!(
+        message = "Memory budget set.",
+        limit_mib,
+        resident_mib = resident >> 20,
+        budget_mib = budget.limit() >> 20,
+    );
+    budget
+}
+
+async fn bind(address: &str, what: &str) -> Result<TcpListener, AppError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| AppError::Bind {
+            address: address.to_owned(),
+            what: what.to_owned(),
+            source,
+        })
+}
+
+/// Receivers listed by some pipeline; a defined but unused one is not started, as in the Collector.
+fn used_receivers(config: &Config) -> BTreeSet<ComponentId> {
+    config
+        .service
+        .pipelines
+        .values()
+        .flat_map(|p| p.receivers.iter().cloned())
+        .collect()
+}
+
+/// Exporters listed by some pipeline.
+fn used_exporters(config: &Config) -> BTreeSet<ComponentId> {
+    config
+        .service
+        .pipelines
+        .values()
+        .flat_map(|p| p.exporters.iter().cloned())
+        .collect()
+}
+
+fn build_exporter(
+    id: &ComponentId,
+    config: &ExporterConfig,
+) -> Result<
+    (
+        Arc<dyn Exporter>,
+        RetryPolicy,
+        weir_config::SendingQueueConfig,
+    ),
+    AppError,
+> {
+    let failed = |reason: String| AppError::Exporter {
+        id: id.clone(),
+        reason,
+    };
+    Ok(match config {
+        ExporterConfig::Otlp(otlp) => (
+            Arc::new(
+                weir_exporters::otlp::OtlpExporter::new(otlp).map_err(|e| failed(e.to_string()))?,
+            ),
+            RetryPolicy::from(&otlp.retry_on_failure),
+            otlp.sending_queue.clone(),
+        ),
+        ExporterConfig::File(file) => (
+            Arc::new(
+                weir_exporters::file::FileExporter::new(file).map_err(|e| failed(e.to_string()))?,
+            ),
+            RetryPolicy::from(&weir_config::RetryConfig::default()),
+            file.sending_queue.clone(),
+        ),
+    })
+}
+
+fn route(
+    inputs: &BTreeMap<(ComponentId, Signal), Vec<Sender<Envelope>>>,
+    receiver: &ComponentId,
+    signal: Signal,
+    transport: &'static str,
+    telemetry: &Telemetry,
+    budget: &Arc<MemoryBudget>,
+) -> Option<SignalRoute> {
+    let senders = inputs.get(&(receiver.clone(), signal))?;
+    Some(SignalRoute {
+        consumer: Consumer::new(senders.clone()),
+        metrics: telemetry.receiver(&receiver.to_string(), transport, signal),
+        budget: Arc::clone(budget),
+    })
+}
+
+fn describe_receivers(config: &Config) -> String {
+    let mut parts = Vec::new();
+    for id in used_receivers(config) {
+        if let Some(ReceiverConfig::Otlp(otlp)) = config.receivers.get(&id) {
+            if let Some(grpc) = &otlp.protocols.grpc {
+                parts.push(format!("{id} gRPC {}", grpc.endpoint));
+            }
+            if let Some(http) = &otlp.protocols.http {
+                parts.push(format!("{id} HTTP {}", http.endpoint));
+            }
+        }
+    }
+    parts.join(", ")
+}

@@ -1,0 +1,7 @@
+mod compression;
+mod decode;
+mod fixtures;
+mod never_panics;
+mod response;
+mod spec_examples;
+mod validate;

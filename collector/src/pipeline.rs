@@ -1,0 +1,126 @@
+//! The pipeline: receive → decode → golden signals → sample → batch → queue → export.
+//!
+//! Receivers hand each decoded request to a [`Consumer`], which offers it to every pipeline the
+//! receiver feeds. Stages 3 and 4 (golden signals and sampling, crate `weir-sampler`) belong in
+//! [`Consumer::offer`], on the receiver's own task, so that they see every span and scale with the
+//! connections; until they exist a request goes straight to the pipeline's batch stage
+//! ([`crate::batch`]), whose batches go to every exporter's queue ([`crate::queue`]).
+
+use std::sync::Arc;
+
+use weir_proto::Payload;
+
+use crate::admission::Reservation;
+use crate::channel::{Permit, Sender, TrySendError};
+
+/// Requests a pipeline's batch stage may have waiting before receivers refuse more; the memory
+/// budget, not this count, is what bounds bytes.
+pub const PIPELINE_CHANNEL_CAPACITY: usize = 256;
+
+/// A decoded request on its way through a pipeline, holding its share of the memory budget.
+#[derive(Debug)]
+pub struct Envelope {
+    /// The request.
+    pub payload: Payload,
+    /// Items in `payload`, counted once.
+    pub items: usize,
+    /// Budget held until the last exporter is done.
+    pub reservation: Reservation,
+}
+
+impl Envelope {
+    /// Wraps a decoded request.
+    pub fn new(payload: Payload, reservation: Reservation) -> Envelope {
+        let items = payload.item_count();
+        Envelope {
+            payload,
+            items,
+            reservation,
+        }
+    }
+
+    /// Moves the first `n` items, and their share of the reservation, into a new envelope.
+    pub fn split_front(&mut self, n: usize) -> Envelope {
+        let bytes = if self.items == 0 {
+            0
+        } else {
+            self.reservation.bytes() * n.min(self.items) / self.items
+        };
+        let payload = self.payload.split_front(n);
+        let items = n.min(self.items);
+        self.items -= items;
+        Envelope {
+            payload,
+            items,
+            reservation: self.reservation.split_off(bytes),
+        }
+    }
+
+    /// Appends `other` to this envelope.
+    pub fn append(&mut self, other: Envelope) {
+        self.payload.append(other.payload);
+        self.items += other.items;
+        self.reservation.absorb(other.reservation);
+    }
+}
+
+/// A batch on its way to the exporters: shared by every exporter queue of the pipeline, and giving its
+/// bytes back to the budget when the last one drops it.
+#[derive(Debug)]
+pub struct Batch {
+    /// The batched request.
+    pub payload: Arc<Payload>,
+    /// Items in the batch.
+    pub items: usize,
+    _reservation: Reservation,
+}
+
+impl From<Envelope> for Batch {
+    fn from(e: Envelope) -> Batch {
+        Batch {
+            payload: Arc::new(e.payload),
+            items: e.items,
+            _reservation: e.reservation,
+        }
+    }
+}
+
+/// Where one receiver sends one signal: the inputs of every pipeline that lists the receiver.
+#[derive(Debug, Clone)]
+pub struct Consumer {
+    inputs: Vec<Sender<Envelope>>,
+}
+
+impl Consumer {
+    /// A consumer feeding `inputs`.
+    pub fn new(inputs: Vec<Sender<Envelope>>) -> Consumer {
+        Consumer { inputs }
+    }
+
+    /// Passes a request to every pipeline, or to none: room is reserved in all of them first, so a
+    /// refused request was accepted nowhere and the client's retry cannot duplicate data.
+    pub fn offer(&self, envelope: Envelope) -> Result<(), TrySendError> {
+        if let [only] = self.inputs.as_slice() {
+            only.try_reserve()?.send(envelope);
+            return Ok(());
+        }
+        let permits = self
+            .inputs
+            .iter()
+            .map(Sender::try_reserve)
+            .collect::<Result<Vec<Permit<'_, Envelope>>, _>>()?;
+        let mut permits = permits.into_iter();
+        let last = permits.next_back();
+        for permit in permits {
+            permit.send(Envelope {
+                payload: envelope.payload.clone(),
+                items: envelope.items,
+                reservation: envelope.reservation.duplicate(),
+            });
+        }
+        if let Some(permit) = last {
+            permit.send(envelope);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,116 @@
+//! Stage 1, receive: OTLP over gRPC ([`grpc`]) and HTTP ([`http`]).
+//!
+//! Both transports share the steps after decoding: check the budget, wrap the request with its share of
+//! the budget, offer it to the pipelines, and turn a refusal into the transport's retryable answer.
+
+pub mod body;
+pub mod grpc;
+pub mod http;
+
+use std::sync::Arc;
+
+use weir_proto::{Payload, Signal};
+
+use crate::admission::{DECODED_BYTES_PER_WIRE_BYTE, MemoryBudget, Reservation};
+use crate::channel::TrySendError;
+use crate::pipeline::{Consumer, Envelope};
+use crate::telemetry::ReceiverMetrics;
+
+/// Seconds a refused client is asked to wait before retrying (`Retry-After`, gRPC `RetryInfo`).
+pub const RETRY_AFTER_SECS: u64 = 1;
+
+/// Where one receiver's requests of one signal go, and how they are counted.
+#[derive(Clone)]
+pub struct SignalRoute {
+    /// The pipelines fed.
+    pub consumer: Consumer,
+    /// The receiver's counters for this transport and signal.
+    pub metrics: ReceiverMetrics,
+    /// The process-wide byte budget.
+    pub budget: Arc<MemoryBudget>,
+}
+
+/// The routes of one receiver transport, by signal; a signal no pipeline takes from this receiver has none.
+#[derive(Clone, Default)]
+pub struct Routes {
+    /// Traces.
+    pub traces: Option<SignalRoute>,
+    /// Metrics.
+    pub metrics: Option<SignalRoute>,
+    /// Logs.
+    pub logs: Option<SignalRoute>,
+}
+
+impl Routes {
+    /// The route for `signal`, if any pipeline takes it.
+    pub fn get(&self, signal: Signal) -> Option<&SignalRoute> {
+        match signal {
+            Signal::Traces => self.traces.as_ref(),
+            Signal::Metrics => self.metrics.as_ref(),
+            Signal::Logs => self.logs.as_ref(),
+        }
+    }
+}
+
+/// Why a well-formed request was refused; every variant is worth retrying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The memory budget is spent.
+    #[error("weir's memory budget is spent; retry later")]
+    MemoryLimit,
+    /// A pipeline's input is full because its exporters are behind.
+    #[error("weir's pipeline is full because its exporters are behind; retry later")]
+    PipelineFull,
+    /// weir is shutting down.
+    #[error("weir is shutting down; retry against another instance or later")]
+    ShuttingDown,
+}
+
+impl SignalRoute {
+    /// Refuses a new request before reading it when the budget is spent.
+    pub fn admit(&self) -> Result<(), Refusal> {
+        if self.budget.has_room() {
+            Ok(())
+        } else {
+            self.metrics.requests_refused_memory.inc();
+            Err(Refusal::MemoryLimit)
+        }
+    }
+
+    /// Reserves what a body of `wire_len` bytes will take once decoded, or refuses the request before
+    /// it is decoded when that does not fit in the budget.
+    pub fn reserve_decoded(&self, wire_len: usize) -> Result<Reservation, Refusal> {
+        self.budget
+            .try_reserve(wire_len.saturating_mul(DECODED_BYTES_PER_WIRE_BYTE))
+            .ok_or_else(|| {
+                self.metrics.requests_refused_memory.inc();
+                Refusal::MemoryLimit
+            })
+    }
+
+    /// Passes a decoded, validated request, holding `reservation`, to the pipelines.
+    pub fn accept(&self, payload: Payload, reservation: Reservation) -> Result<(), Refusal> {
+        let envelope = Envelope::new(payload, reservation);
+        let items = envelope.items as u64;
+        // An empty request is valid OTLP and needs nothing done.
+        if items == 0 {
+            return Ok(());
+        }
+        match self.consumer.offer(envelope) {
+            Ok(()) => {
+                self.metrics.accepted.inc_by(items);
+                Ok(())
+            }
+            Err(TrySendError::Full) => {
+                self.metrics.refused_full.inc_by(items);
+                self.metrics.requests_refused_full.inc();
+                Err(Refusal::PipelineFull)
+            }
+            Err(TrySendError::Closed) => {
+                self.metrics.refused_closed.inc_by(items);
+                self.metrics.requests_refused_closed.inc();
+                Err(Refusal::ShuttingDown)
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of weir: the Rust unit, property and end-to-end tests, then the end-to-end tests
+# that drive weir with the real OpenTelemetry Python SDK. Installs what the tests need when missing,
+# so it works on a fresh Debian machine with a Rust toolchain.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
+
+# Python with venv and pip, for the OpenTelemetry Python SDK.
+if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    apt_install python3 python3-venv python3-pip
+fi
+
+echo "== Rust tests"
+cargo test --workspace --locked
+
+echo "== Python SDK end-to-end tests"
+venv=target/python-venv
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r collector/tests/python/requirements.txt
+fi
+cargo build --locked -p weir --bin weir
+WEIR_BIN="$PWD/target/debug/weir" "$venv/bin/pytest" -q -p no:cacheprovider collector/tests/python
