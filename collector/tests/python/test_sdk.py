@@ -16,18 +16,22 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 RESOURCE = Resource.create({"service.name": "checkout", "service.version": "1.4.2", "deployment.environment": "test"})
 
 
+# The gRPC and HTTP exporters define separate Compression enums with the same member names.
+COMPRESSION_NAMES = {"none": lambda c: c.NoCompression, "gzip": lambda c: c.Gzip, "deflate": lambda c: c.Deflate}
+
+
 def exporters(transport, compression, weir):
     """The SDK's own OTLP exporters for one transport and compression."""
     if transport == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc import _log_exporter, metric_exporter, trace_exporter
         from opentelemetry.exporter.otlp.proto.grpc.exporter import Compression
 
-        kw = {"endpoint": weir.grpc_endpoint, "insecure": True, "compression": Compression(compression)}
+        kw = {"endpoint": weir.grpc_endpoint, "insecure": True, "compression": COMPRESSION_NAMES[compression](Compression)}
         return trace_exporter.OTLPSpanExporter(**kw), metric_exporter.OTLPMetricExporter(**kw), _log_exporter.OTLPLogExporter(**kw)
     from opentelemetry.exporter.otlp.proto.http import Compression, _log_exporter, metric_exporter, trace_exporter
 
     def kw(signal):
-        return {"endpoint": f"{weir.http_endpoint}/v1/{signal}", "compression": Compression(compression)}
+        return {"endpoint": f"{weir.http_endpoint}/v1/{signal}", "compression": COMPRESSION_NAMES[compression](Compression)}
 
     return (
         trace_exporter.OTLPSpanExporter(**kw("traces")),
@@ -47,7 +51,7 @@ def normal_form(requests):
     return sorted(items)
 
 
-TRANSPORTS = [("grpc", "none"), ("grpc", "gzip"), ("http", "none"), ("http", "gzip")]
+TRANSPORTS = [("grpc", "none"), ("grpc", "gzip"), ("grpc", "deflate"), ("http", "none"), ("http", "gzip"), ("http", "deflate")]
 
 
 @pytest.mark.parametrize("transport,compression", TRANSPORTS)
