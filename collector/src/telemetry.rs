@@ -157,7 +157,7 @@ impl Telemetry {
             failed: counter(
                 &r,
                 "weir_exporter_send_failed_items_total",
-                "Items in failed export attempts (retried or not).",
+                "Items whose export failed for good (permanent error, retries exhausted); see weir_exporter_dropped_items_total for why.",
                 &["exporter", "signal"],
             ),
             dropped: counter(
@@ -321,7 +321,7 @@ pub struct ExporterMetrics {
     pub sent: IntCounter,
     /// Items rejected in partial-success answers.
     pub rejected: IntCounter,
-    /// Items in failed attempts.
+    /// Items whose export failed for good.
     pub failed: IntCounter,
     /// Items dropped after a permanent error.
     pub dropped_permanent: IntCounter,
