@@ -1,1 +1,19 @@
-//! Shared pieces of the benches and the load generator.
+//! Inputs shared by weir's benches: OTLP requests of the sizes each bench is run at.
+
+#![forbid(unsafe_code)]
+
+use weir_proto::fixtures;
+use weir_proto::{Payload, Signal};
+
+/// Request sizes, in items, that every stage bench covers: a sidecar's small flushes, an SDK's
+/// default batch (512), and a gateway's large merged requests.
+pub const SIZES: [(&str, usize); 3] = [("small", 16), ("medium", 512), ("large", 8192)];
+
+/// A rich request of `signal` with `items` items (spans, data points or log records).
+pub fn request(signal: Signal, items: usize) -> Payload {
+    match signal {
+        Signal::Traces => Payload::Traces(fixtures::traces(4, items.div_ceil(4))),
+        Signal::Metrics => Payload::Metrics(fixtures::metrics(1, items.div_ceil(5))),
+        Signal::Logs => Payload::Logs(fixtures::logs(4, items.div_ceil(4))),
+    }
+}

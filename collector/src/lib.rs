@@ -3,6 +3,8 @@
 //! Data flows receive → decode → (golden signals → sample) → batch → queue → export; the modules
 //! below are listed in that order. See ARCHITECTURE.md.
 
+#![forbid(unsafe_code)]
+
 pub mod batch;
 pub mod decode;
 pub mod pipeline;

@@ -3,6 +3,8 @@
 //! Exit codes: 0 after a clean shutdown, 2 for an invalid config or command line, 1 for any other
 //! failure (a port already taken, an exporter that cannot be built).
 
+#![forbid(unsafe_code)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

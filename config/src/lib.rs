@@ -3,6 +3,8 @@
 //! Loading substitutes `${env:NAME}` references, parses, and validates; every error names the file,
 //! line, column and key path of the setting to fix.
 
+#![forbid(unsafe_code)]
+
 mod builtin;
 mod components;
 pub mod defaults;

@@ -4,6 +4,8 @@
 //! collector) owns the workers, and [`retry`] decides whether and when a failed batch is sent again.
 //! Every destination implements the same trait, so the pipeline never knows where data goes.
 
+#![forbid(unsafe_code)]
+
 pub mod error;
 pub mod file;
 pub mod otlp;

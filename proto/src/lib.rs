@@ -4,6 +4,8 @@
 //! The generated OTLP types come from `opentelemetry-proto`; definitions that no crate ships (Prometheus
 //! remote-write) are added here as they are needed.
 
+#![forbid(unsafe_code)]
+
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod json;

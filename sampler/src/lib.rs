@@ -4,3 +4,5 @@
 //! This crate does no I/O: it turns spans into metric updates and keep/drop decisions, so it can be
 //! tested and benchmarked on its own. Its stages arrive with the golden-signals issue; until then the
 //! collector's pipeline passes every span straight from decode to batch.
+
+#![forbid(unsafe_code)]

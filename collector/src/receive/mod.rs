@@ -52,6 +52,15 @@ impl Routes {
     }
 }
 
+/// The smallest a decoded item can be: its struct, with no attributes or strings.
+fn decoded_item_floor(signal: Signal) -> usize {
+    match signal {
+        Signal::Traces => std::mem::size_of::<weir_proto::otlp::trace::v1::Span>(),
+        Signal::Metrics => std::mem::size_of::<weir_proto::otlp::metrics::v1::NumberDataPoint>(),
+        Signal::Logs => std::mem::size_of::<weir_proto::otlp::logs::v1::LogRecord>(),
+    }
+}
+
 /// Why a well-formed request was refused; every variant is worth retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -89,13 +98,18 @@ impl SignalRoute {
     }
 
     /// Passes a decoded, validated request, holding `reservation`, to the pipelines.
-    pub fn accept(&self, payload: Payload, reservation: Reservation) -> Result<(), Refusal> {
-        let envelope = Envelope::new(payload, reservation);
-        let items = envelope.items as u64;
+    pub fn accept(&self, payload: Payload, mut reservation: Reservation) -> Result<(), Refusal> {
+        let items = payload.item_count();
         // An empty request is valid OTLP and needs nothing done.
         if items == 0 {
             return Ok(());
         }
+        // A near-empty item is two bytes on the wire but a whole struct once decoded: charge at least
+        // that, so crafted input cannot hold a hundred times its wire size outside the budget.
+        let floor = items.saturating_mul(decoded_item_floor(payload.signal()));
+        reservation.grow(floor.saturating_sub(reservation.bytes()));
+        let envelope = Envelope { payload, items, reservation };
+        let items = items as u64;
         match self.consumer.offer(envelope) {
             Ok(()) => {
                 self.metrics.accepted.inc_by(items);
