@@ -41,11 +41,7 @@ impl Envelope {
 
     /// Moves the first `n` items, and their share of the reservation, into a new envelope.
     pub fn split_front(&mut self, n: usize) -> Envelope {
-        let bytes = if self.items == 0 {
-            0
-        } else {
-            self.reservation.bytes() * n.min(self.items) / self.items
-        };
+        let bytes = (self.reservation.bytes() * n.min(self.items)).checked_div(self.items).unwrap_or(0);
         let payload = self.payload.split_front(n);
         let items = n.min(self.items);
         self.items -= items;

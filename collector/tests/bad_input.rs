@@ -66,7 +66,9 @@ async fn http_bad_input_gets_precise_answers_and_counters() {
         .expect("a span name");
     bad_utf8[at] = 0xff;
 
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, u16)> = vec![
+    // (what, headers, body, expected status)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16);
+    let cases: Vec<Case> = vec![
         ("garbage protobuf", protobuf.to_vec(), b"\xff\xff\xff\xff garbage".to_vec(), 400),
         ("truncated protobuf", protobuf.to_vec(), truncated, 400),
         ("bad UTF-8 in a string", protobuf.to_vec(), bad_utf8, 400),

@@ -70,7 +70,7 @@ fn rich_attributes(i: usize) -> Vec<KeyValue> {
     vec![
         kv(
             "http.request.method",
-            string(if i % 2 == 0 { "GET" } else { "POST" }),
+            string(if i.is_multiple_of(2) { "GET" } else { "POST" }),
         ),
         kv("http.route", string(&format!("/api/v1/items/{}", i % 7))),
         kv(
@@ -80,7 +80,7 @@ fn rich_attributes(i: usize) -> Vec<KeyValue> {
         kv("server.address", string("api.internal")),
         kv("network.peer.port", Value::IntValue(-(i as i64) - 1)),
         kv("sampling.ratio", Value::DoubleValue(0.25)),
-        kv("retry", Value::BoolValue(i % 3 == 0)),
+        kv("retry", Value::BoolValue(i.is_multiple_of(3))),
         kv(
             "payload",
             Value::BytesValue(vec![0, 159, 146, 150, i as u8]),

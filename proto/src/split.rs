@@ -26,11 +26,10 @@ pub(crate) fn split_vec<T: Splittable>(v: &mut Vec<T>, n: usize) -> Vec<T> {
         whole += 1;
     }
     let mut front: Vec<T> = v.drain(..whole).collect();
-    if budget > 0 {
-        if let Some(first) = v.first_mut() {
+    if budget > 0
+        && let Some(first) = v.first_mut() {
             front.push(first.split_front(budget));
         }
-    }
     front
 }
 

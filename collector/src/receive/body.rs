@@ -33,12 +33,11 @@ impl<B: Body> Body for CountedBody<B> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let polled = self.inner.as_mut().poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled {
-            if let Some(data) = frame.data_ref() {
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref() {
                 let len = data.remaining();
                 self.reservation.grow(len);
             }
-        }
         polled
     }
 

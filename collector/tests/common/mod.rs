@@ -139,11 +139,10 @@ impl Weir {
     async fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if let Ok((status, _, _)) = get(&format!("http://{}/readyz", self.admin)).await {
-                if status == 200 {
+            if let Ok((status, _, _)) = get(&format!("http://{}/readyz", self.admin)).await
+                && status == 200 {
                     return;
                 }
-            }
             if let Some(status) = self
                 .child
                 .as_mut()
@@ -358,13 +357,12 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+        if bytes[i] == b'%' && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
                 out.push(b);
                 i += 3;
                 continue;
             }
-        }
         out.push(bytes[i]);
         i += 1;
     }

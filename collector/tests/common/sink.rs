@@ -51,11 +51,10 @@ impl Handler {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("identity")
             .to_owned();
-        self.0.encodings.lock().unwrap().push(encoding);
+        self.0.encodings.lock().expect("sink state lock").push(encoding);
         self.0
             .received
-            .lock()
-            .unwrap()
+            .lock().expect("sink state lock")
             .push(wrap(request.into_inner()));
         Ok(())
     }
@@ -145,20 +144,19 @@ impl Sink {
 
     /// Everything accepted so far.
     pub fn received(&self) -> Vec<Payload> {
-        self.state.received.lock().unwrap().clone()
+        self.state.received.lock().expect("sink state lock").clone()
     }
 
     /// The `grpc-encoding` of every accepted request.
     pub fn encodings(&self) -> Vec<String> {
-        self.state.encodings.lock().unwrap().clone()
+        self.state.encodings.lock().expect("sink state lock").clone()
     }
 
     /// Items accepted so far, of every signal.
     pub fn items(&self) -> usize {
         self.state
             .received
-            .lock()
-            .unwrap()
+            .lock().expect("sink state lock")
             .iter()
             .map(Payload::item_count)
             .sum()
