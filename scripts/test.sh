@@ -21,10 +21,11 @@ echo "== Rust tests"
 cargo test --workspace --locked
 
 echo "== Python SDK end-to-end tests"
-venv=target/python-venv
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+venv="$target_dir/python-venv"
 if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r collector/tests/python/requirements.txt
 fi
 cargo build --locked -p weir --bin weir
-WEIR_BIN="$PWD/target/debug/weir" "$venv/bin/pytest" -q -p no:cacheprovider collector/tests/python
+WEIR_BIN="$target_dir/debug/weir" "$venv/bin/pytest" -q -p no:cacheprovider collector/tests/python
