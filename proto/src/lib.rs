@@ -6,7 +6,7 @@
 
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "fixtures")]
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod json;
 mod payload;

@@ -1,7 +1,7 @@
 use serde_json::json;
+use weir_proto::fixtures::{self, TRACE_ID};
 use weir_proto::{Payload, Signal};
 
-use super::fixtures::{self, TRACE_ID};
 use crate::decode::{DecodeError, Format, decode};
 
 /// Compares through protobuf bytes: the fixtures hold NaN, which is never equal to itself.
@@ -215,7 +215,7 @@ fn truncated_protobuf_is_rejected_at_every_cut() {
 
 #[test]
 fn protobuf_strings_must_be_utf8() {
-    let mut span = fixtures::span();
+    let mut span = fixtures::rich_span();
     span.name = "NAME".into();
     let mut encoded = fixtures::one_span(span).encode_to_vec();
     let at = encoded
@@ -233,7 +233,7 @@ fn protobuf_strings_must_be_utf8() {
 
 #[test]
 fn unknown_protobuf_fields_are_skipped() {
-    let payload = fixtures::one_span(fixtures::span());
+    let payload = fixtures::one_span(fixtures::rich_span());
     let mut encoded = payload.encode_to_vec();
     // Field 99 as a varint, then field 100 as a length-delimited blob: fields a newer OTLP might add.
     encoded.extend([0x98, 0x06, 0x2a, 0xa2, 0x06, 0x03, b'n', b'e', b'w']);
@@ -244,7 +244,7 @@ fn unknown_protobuf_fields_are_skipped() {
 
 #[test]
 fn decoding_validates() {
-    let mut span = fixtures::span();
+    let mut span = fixtures::rich_span();
     span.trace_id.truncate(12);
     let payload = fixtures::one_span(span);
     let expected = "span resourceSpans[0].scopeSpans[0].spans[0] has a 12-byte trace_id: trace ids are 16 bytes";

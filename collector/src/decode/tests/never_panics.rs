@@ -2,9 +2,8 @@
 
 use bytes::Bytes;
 use proptest::prelude::*;
-use weir_proto::Signal;
+use weir_proto::{Signal, fixtures};
 
-use super::fixtures;
 use crate::decode::{ContentEncoding, Format, decode, decompress};
 
 const ENCODINGS: [ContentEncoding; 4] = [

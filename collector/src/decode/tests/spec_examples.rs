@@ -1,11 +1,11 @@
 //! The OTLP/JSON examples that ship with the spec (see testdata/README.md) must decode, and mean what
 //! they say.
 
+use weir_proto::fixtures::{SPAN_ID, TRACE_ID};
 use weir_proto::otlp::common::v1::any_value::Value;
 use weir_proto::otlp::metrics::v1::{metric, number_data_point};
 use weir_proto::{Payload, Signal};
 
-use super::fixtures::{SPAN_ID, TRACE_ID};
 use crate::decode::{Format, decode};
 
 fn string(value: &str) -> Option<Value> {

@@ -1,3 +1,4 @@
+use weir_proto::fixtures;
 use weir_proto::otlp::collector::logs::v1::ExportLogsServiceRequest;
 use weir_proto::otlp::collector::metrics::v1::ExportMetricsServiceRequest;
 use weir_proto::otlp::collector::trace::v1::ExportTraceServiceRequest;
@@ -6,7 +7,6 @@ use weir_proto::otlp::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics, metri
 use weir_proto::otlp::trace::v1::Span;
 use weir_proto::{Payload, Signal};
 
-use super::fixtures;
 use crate::decode::{DecodeError, validate};
 
 fn invalid(payload: &Payload) -> String {
@@ -18,13 +18,13 @@ fn invalid(payload: &Payload) -> String {
 }
 
 fn span_with(change: impl FnOnce(&mut Span)) -> Payload {
-    let mut span = fixtures::span();
+    let mut span = fixtures::rich_span();
     change(&mut span);
     fixtures::one_span(span)
 }
 
 fn log_with(change: impl FnOnce(&mut LogRecord)) -> Payload {
-    let mut record = fixtures::log_record();
+    let mut record = fixtures::rich_log_record();
     change(&mut record);
     Payload::Logs(ExportLogsServiceRequest {
         resource_logs: vec![ResourceLogs {
@@ -50,7 +50,7 @@ fn valid_and_empty_requests_pass() {
 
 #[test]
 fn the_error_names_the_span_by_position() {
-    let mut request = fixtures::traces();
+    let mut request = fixtures::rich_traces();
     request.resource_spans[0].scope_spans[1].spans[3]
         .trace_id
         .truncate(12);
@@ -144,7 +144,7 @@ fn log_record_ids() {
 
 #[test]
 fn exemplar_ids() {
-    let request = fixtures::metrics();
+    let request = fixtures::rich_metrics();
     let kinds = ["gauge", "sum", "histogram", "exponentialHistogram"];
     for (m, kind) in kinds.iter().enumerate() {
         let mut broken = request.clone();
@@ -165,10 +165,10 @@ fn exemplar_ids() {
             )
         );
     }
-    let mut no_ids = fixtures::exemplar();
+    let mut no_ids = fixtures::rich_exemplar();
     no_ids.trace_id.clear();
     no_ids.span_id.clear();
-    let mut bad_span = fixtures::exemplar();
+    let mut bad_span = fixtures::rich_exemplar();
     bad_span.span_id.push(0);
     let with = |exemplar| {
         let mut request = ExportMetricsServiceRequest::default();
@@ -211,7 +211,7 @@ fn exemplar_ids() {
 #[test]
 fn the_first_breach_is_reported() {
     let mut request = ExportTraceServiceRequest {
-        resource_spans: fixtures::traces()
+        resource_spans: fixtures::rich_traces()
             .resource_spans
             .into_iter()
             .cycle()
