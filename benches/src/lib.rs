@@ -2,6 +2,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod loadgen;
+pub mod sink;
+
 use weir_proto::fixtures;
 use weir_proto::{Payload, Signal};
 
