@@ -10,18 +10,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use http_body_util::BodyExt as _;
-use prost::Message;
-use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codec::CompressionEncoding;
 use tonic::server::{NamedService, UnaryService};
 use tonic::{Code, Status};
-use weir_proto::Signal;
-use weir_proto::otlp::collector::logs::v1::{ExportLogsServiceResponse, logs_service_server};
-use weir_proto::otlp::collector::metrics::v1::{
-    ExportMetricsServiceResponse, metrics_service_server,
-};
-use weir_proto::otlp::collector::trace::v1::{ExportTraceServiceResponse, trace_service_server};
+use weir::receive::grpc::{Logs, Metrics, OtlpService, RawCodec, Traces};
 
 use super::{Counts, MAX_MESSAGE_BYTES, walk};
 
@@ -40,33 +34,6 @@ pub(super) async fn serve(
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;
     Ok(())
-}
-
-/// What differs between the three OTLP services.
-trait OtlpService: Send + Sync + 'static {
-    const SIGNAL: Signal;
-    const NAME: &'static str;
-    type Response: Message + Default + Send + 'static;
-}
-
-struct Traces;
-struct Metrics;
-struct Logs;
-
-impl OtlpService for Traces {
-    const SIGNAL: Signal = Signal::Traces;
-    const NAME: &'static str = trace_service_server::SERVICE_NAME;
-    type Response = ExportTraceServiceResponse;
-}
-impl OtlpService for Metrics {
-    const SIGNAL: Signal = Signal::Metrics;
-    const NAME: &'static str = metrics_service_server::SERVICE_NAME;
-    type Response = ExportMetricsServiceResponse;
-}
-impl OtlpService for Logs {
-    const SIGNAL: Signal = Signal::Logs;
-    const NAME: &'static str = logs_service_server::SERVICE_NAME;
-    type Response = ExportLogsServiceResponse;
 }
 
 /// One OTLP service, as a tower service tonic's router can mount.
@@ -130,7 +97,7 @@ where
                 frame
             })
         });
-        let mut grpc = tonic::server::Grpc::new(RawCodec::<S::Response>(PhantomData))
+        let mut grpc = tonic::server::Grpc::new(RawCodec::<S::Response>::default())
             .accept_compressed(CompressionEncoding::Gzip)
             .accept_compressed(CompressionEncoding::Zstd)
             .accept_compressed(CompressionEncoding::Deflate)
@@ -174,41 +141,5 @@ impl<S: OtlpService> UnaryService<Bytes> for ExportMethod<S> {
             Err(error) => Err(Status::new(Code::InvalidArgument, error.to_string())),
         };
         std::future::ready(answer)
-    }
-}
-
-/// Decodes nothing: hands the method the message's bytes; encodes responses with prost.
-struct RawCodec<R>(PhantomData<fn() -> R>);
-
-impl<R: Message + Send + 'static> Codec for RawCodec<R> {
-    type Encode = R;
-    type Decode = Bytes;
-    type Encoder = RawCodec<R>;
-    type Decoder = RawCodec<R>;
-
-    fn encoder(&mut self) -> Self::Encoder {
-        RawCodec(PhantomData)
-    }
-    fn decoder(&mut self) -> Self::Decoder {
-        RawCodec(PhantomData)
-    }
-}
-
-impl<R: Message> Encoder for RawCodec<R> {
-    type Item = R;
-    type Error = Status;
-
-    fn encode(&mut self, item: R, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        item.encode(dst)
-            .map_err(|e| Status::internal(format!("encoding the response failed: {e}")))
-    }
-}
-
-impl<R> Decoder for RawCodec<R> {
-    type Item = Bytes;
-    type Error = Status;
-
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
-        Ok(Some(src.copy_to_bytes(src.remaining())))
     }
 }

@@ -20,9 +20,9 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 use weir_config::GrpcServerConfig;
 use weir_proto::Signal;
-use weir_proto::otlp::collector::logs::v1::ExportLogsServiceResponse;
-use weir_proto::otlp::collector::metrics::v1::ExportMetricsServiceResponse;
-use weir_proto::otlp::collector::trace::v1::ExportTraceServiceResponse;
+use weir_proto::otlp::collector::logs::v1::{ExportLogsServiceResponse, logs_service_server};
+use weir_proto::otlp::collector::metrics::v1::{ExportMetricsServiceResponse, metrics_service_server};
+use weir_proto::otlp::collector::trace::v1::{ExportTraceServiceResponse, trace_service_server};
 
 use super::body::CountedBody;
 use super::{RETRY_AFTER_SECS, Refusal, Routes, SignalRoute};
@@ -83,17 +83,17 @@ pub struct Logs;
 
 impl OtlpService for Traces {
     const SIGNAL: Signal = Signal::Traces;
-    const NAME: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
+    const NAME: &'static str = trace_service_server::SERVICE_NAME;
     type Response = ExportTraceServiceResponse;
 }
 impl OtlpService for Metrics {
     const SIGNAL: Signal = Signal::Metrics;
-    const NAME: &'static str = "opentelemetry.proto.collector.metrics.v1.MetricsService";
+    const NAME: &'static str = metrics_service_server::SERVICE_NAME;
     type Response = ExportMetricsServiceResponse;
 }
 impl OtlpService for Logs {
     const SIGNAL: Signal = Signal::Logs;
-    const NAME: &'static str = "opentelemetry.proto.collector.logs.v1.LogsService";
+    const NAME: &'static str = logs_service_server::SERVICE_NAME;
     type Response = ExportLogsServiceResponse;
 }
 
@@ -239,8 +239,9 @@ impl<S: OtlpService> UnaryService<Bytes> for ExportMethod<S> {
     }
 }
 
-/// Decodes nothing: hands the handler the message's bytes; encodes responses with prost.
-struct RawCodec<R>(PhantomData<R>);
+/// A tonic codec that decodes nothing: the handler gets the message's bytes; responses are encoded
+/// with prost. Shared with the benches' counting sink.
+pub struct RawCodec<R>(PhantomData<fn() -> R>);
 
 impl<R> Default for RawCodec<R> {
     fn default() -> Self {
