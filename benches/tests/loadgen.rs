@@ -352,9 +352,10 @@ async fn a_paced_run_keeps_to_its_schedule_and_reads_proc() {
 async fn a_collector_that_dies_during_the_run_still_gives_a_report() {
     let server = Server::default();
     let (grpc, _) = start(&server).await;
-    // Stands in for the collector: alive at the start, a zombie without memory by the end.
+    // Stands in for the collector: alive when the loadgen reads /proc at the start, killed once the
+    // first request has arrived (so after that reading, however loaded the machine is).
     let mut stand_in = std::process::Command::new("sleep")
-        .arg("0.3")
+        .arg("30")
         .spawn()
         .expect("spawn sleep");
     let pid = stand_in.id().to_string();
@@ -370,8 +371,18 @@ async fn a_collector_that_dies_during_the_run_still_gives_a_report() {
         "--settle",
         "0s",
     ];
+    let killer = {
+        let server = server.clone();
+        tokio::spawn(async move {
+            while server.seen().requests == 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            let _ = stand_in.kill();
+            let _ = stand_in.wait();
+        })
+    };
     let report = loadgen::run(&args(grpc, &extra)).await.expect("run");
-    let _ = stand_in.wait();
+    killer.await.expect("the stand-in was stopped");
     assert_eq!(report.items_accepted, server.seen().accepted);
     assert!(report.collector.is_none());
     let error = report.collector_error.expect("the stand-in went away");
