@@ -222,24 +222,32 @@ async fn grpc_server() -> Server {
     grpc_server_with(tonic::transport::Server::builder(), local()).await
 }
 
-async fn grpc_server_with(mut builder: tonic::transport::Server, addr: SocketAddr) -> Server {
+async fn grpc_server_with(builder: tonic::transport::Server, addr: SocketAddr) -> Server {
+    grpc_server_answering(builder, addr, None).await
+}
+
+/// A gRPC server compressing its answers with `send` when the client accepts it.
+async fn grpc_server_answering(
+    mut builder: tonic::transport::Server,
+    addr: SocketAddr,
+    send: Option<CompressionEncoding>,
+) -> Server {
     let (listener, addr, script, received, stop, stopped) = listen(addr).await;
+    macro_rules! service {
+        ($server:ident) => {{
+            let service = $server::new(script.clone())
+                .accept_compressed(CompressionEncoding::Zstd)
+                .accept_compressed(CompressionEncoding::Gzip);
+            match send {
+                Some(encoding) => service.send_compressed(encoding),
+                None => service,
+            }
+        }};
+    }
     let router = builder
-        .add_service(
-            TraceServiceServer::new(script.clone())
-                .accept_compressed(CompressionEncoding::Zstd)
-                .accept_compressed(CompressionEncoding::Gzip),
-        )
-        .add_service(
-            MetricsServiceServer::new(script.clone())
-                .accept_compressed(CompressionEncoding::Zstd)
-                .accept_compressed(CompressionEncoding::Gzip),
-        )
-        .add_service(
-            LogsServiceServer::new(script.clone())
-                .accept_compressed(CompressionEncoding::Zstd)
-                .accept_compressed(CompressionEncoding::Gzip),
-        );
+        .add_service(service!(TraceServiceServer))
+        .add_service(service!(MetricsServiceServer))
+        .add_service(service!(LogsServiceServer));
     let task = tokio::spawn(async move {
         let _ = router
             .serve_with_incoming_shutdown(TcpIncoming::from(listener), async {
@@ -470,6 +478,30 @@ async fn grpc_partial_success_counts_rejected_items() {
     server.script([Answer::Partial(3, "spans too old")]).await;
     let outcome = export(&exporter, &traces(5)).await.unwrap();
     assert_eq!(outcome.rejected_items, 3);
+}
+
+#[tokio::test]
+async fn grpc_reads_a_compressed_partial_success() {
+    for encoding in [CompressionEncoding::Zstd, CompressionEncoding::Gzip] {
+        let server =
+            grpc_server_answering(tonic::transport::Server::builder(), local(), Some(encoding))
+                .await;
+        let exporter = OtlpExporter::new(&grpc_config(&server, Compression::Zstd)).unwrap();
+        server.script([Answer::Partial(2, "spans too old")]).await;
+        let outcome = export(&exporter, &traces(5)).await.unwrap();
+        assert_eq!(outcome.rejected_items, 2, "{encoding:?}");
+        server
+            .script([Answer::Fail(
+                Code::ResourceExhausted,
+                Some(Duration::from_secs(1)),
+            )])
+            .await;
+        let throttled = export(&exporter, &traces(1)).await.unwrap_err();
+        assert!(
+            matches!(throttled, ExportError::Retryable { retry_after: Some(d), .. } if d == Duration::from_secs(1)),
+            "{throttled:?}"
+        );
+    }
 }
 
 /// Weir starts while its destination is down, and delivers once the destination comes up.
