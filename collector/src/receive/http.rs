@@ -183,7 +183,11 @@ async fn read_body(
     max: usize,
     reservation: &mut Reservation,
 ) -> Result<Bytes, DecodeError> {
-    let mut collected = BytesMut::new();
+    // Most bodies arrive as one chunk: it is kept as it is, and only a body in several chunks is
+    // copied into one buffer.
+    let mut first: Option<Bytes> = None;
+    let mut joined = BytesMut::new();
+    let mut len = 0;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             DecodeError::Decompress(format!("reading the request body failed: {e}"))
@@ -191,11 +195,20 @@ async fn read_body(
         let Ok(chunk) = frame.into_data() else {
             continue;
         };
-        if collected.len() + chunk.len() > max {
+        len += chunk.len();
+        if len > max {
             return Err(DecodeError::TooLarge { limit: max });
         }
         reservation.grow(chunk.len());
-        collected.extend_from_slice(&chunk);
+        match first.take() {
+            None if joined.is_empty() => first = Some(chunk),
+            earlier => {
+                if let Some(earlier) = earlier {
+                    joined.extend_from_slice(&earlier);
+                }
+                joined.extend_from_slice(&chunk);
+            }
+        }
     }
-    Ok(collected.freeze())
+    Ok(first.unwrap_or_else(|| joined.freeze()))
 }
