@@ -257,21 +257,21 @@ async fn check(protocol: &str, compression: &str, signal: &str) {
     let case = format!("{protocol} {compression} {signal}: {report:#?}");
     let seen = server.seen();
     // 5000 items at 512 a request: 9 full requests and one of 392.
-    assert_eq!(report.requests, 10, "{case}");
-    assert_eq!(report.items_sent, 5000, "{case}");
+    assert_eq!(report.counts.requests, 10, "{case}");
+    assert_eq!(report.counts.items_sent, 5000, "{case}");
     assert_eq!(seen.requests, 10, "{case}");
-    assert_eq!(report.items_accepted, seen.accepted, "{case}");
-    assert_eq!(report.items_rejected, seen.rejected, "{case}");
+    assert_eq!(report.counts.items_accepted, seen.accepted, "{case}");
+    assert_eq!(report.counts.items_rejected, seen.rejected, "{case}");
     assert_eq!(seen.refused, 1, "{case}");
     let refusal = if protocol == "grpc" {
         "ResourceExhausted"
     } else {
         "503"
     };
-    assert_eq!(report.refusals.get(refusal), Some(&1), "{case}");
-    assert!(report.transport_errors.is_empty(), "{case}");
-    assert_eq!(report.bad_answers, 0, "{case}");
-    assert_eq!(report.requests_ok, 9, "{case}");
+    assert_eq!(report.counts.refusals.get(refusal), Some(&1), "{case}");
+    assert!(report.counts.transport_errors.is_empty(), "{case}");
+    assert_eq!(report.counts.bad_answers, 0, "{case}");
+    assert_eq!(report.counts.requests_ok, 9, "{case}");
     let encoding = if compression == "none" {
         "identity"
     } else {
@@ -284,9 +284,12 @@ async fn check(protocol: &str, compression: &str, signal: &str) {
     );
     assert!(report.wire_bytes > 0, "{case}");
     if compression == "none" {
-        assert!(report.wire_bytes > report.protobuf_bytes, "{case}");
+        assert!(report.wire_bytes > report.counts.protobuf_bytes, "{case}");
     } else {
-        assert!(report.wire_bytes < report.protobuf_bytes / 2, "{case}");
+        assert!(
+            report.wire_bytes < report.counts.protobuf_bytes / 2,
+            "{case}"
+        );
     }
     assert!(report.latency_ms.p50 > 0.0 && report.latency_ms.max >= report.latency_ms.p99);
     assert!(report.accepted_items_per_s > 0.0, "{case}");
@@ -334,9 +337,9 @@ async fn a_paced_run_keeps_to_its_schedule_and_reads_proc() {
         "0s",
     ];
     let report = loadgen::run(&args(grpc, &extra)).await.expect("run");
-    assert_eq!(report.requests, 50);
-    assert_eq!(report.items_sent, 5000);
-    assert_eq!(report.items_accepted, server.seen().accepted);
+    assert_eq!(report.counts.requests, 50);
+    assert_eq!(report.counts.items_sent, 5000);
+    assert_eq!(report.counts.items_accepted, server.seen().accepted);
     assert!(
         report.wall_s >= 0.24,
         "the last slot is at 245 ms: {}",
@@ -383,7 +386,7 @@ async fn a_collector_that_dies_during_the_run_still_gives_a_report() {
     };
     let report = loadgen::run(&args(grpc, &extra)).await.expect("run");
     killer.await.expect("the stand-in was stopped");
-    assert_eq!(report.items_accepted, server.seen().accepted);
+    assert_eq!(report.counts.items_accepted, server.seen().accepted);
     assert!(report.collector.is_none());
     let error = report.collector_error.expect("the stand-in went away");
     assert!(error.contains(&pid), "{error}");

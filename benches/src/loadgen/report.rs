@@ -18,27 +18,53 @@ const LATENCY_MAX_US: u64 = 3_600_000_000;
 /// ticks and a busy 2-core machine adds a little, so lags below this are the clock, not the collector.
 pub const LATE_AFTER: Duration = Duration::from_millis(5);
 
-/// What one connection saw; tallies of all connections are merged into the report.
-#[derive(Debug)]
-pub struct Tally {
+/// What requests were sent and how they were answered: counted per connection, merged, reported.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Counts {
     /// Requests sent.
     pub requests: u64,
     /// Requests the collector took.
     pub requests_ok: u64,
     /// Items in the requests sent.
     pub items_sent: u64,
-    /// Items in the requests taken, less those a partial success rejected.
+    /// Items the collector took: in requests it took, less those a partial success rejected.
     pub items_accepted: u64,
     /// Items a partial success rejected.
     pub items_rejected: u64,
-    /// Accepted answers that were not a valid `Export*ServiceResponse`.
+    /// Taken requests whose answer did not decode; their items count as accepted.
     pub bad_answers: u64,
-    /// Refused requests by gRPC code name or HTTP status.
+    /// Refused requests by gRPC code name or HTTP status; they are not retried.
     pub refusals: BTreeMap<String, u64>,
     /// Requests without an answer, by error.
     pub transport_errors: BTreeMap<String, u64>,
     /// Plain-protobuf size of the requests sent.
     pub protobuf_bytes: u64,
+}
+
+impl Counts {
+    /// Adds `other` to these counts.
+    pub fn merge(&mut self, other: Counts) {
+        self.requests += other.requests;
+        self.requests_ok += other.requests_ok;
+        self.items_sent += other.items_sent;
+        self.items_accepted += other.items_accepted;
+        self.items_rejected += other.items_rejected;
+        self.bad_answers += other.bad_answers;
+        for (code, n) in other.refusals {
+            *self.refusals.entry(code).or_default() += n;
+        }
+        for (error, n) in other.transport_errors {
+            *self.transport_errors.entry(error).or_default() += n;
+        }
+        self.protobuf_bytes += other.protobuf_bytes;
+    }
+}
+
+/// What one connection saw; tallies of all connections are merged into the report.
+#[derive(Debug)]
+pub struct Tally {
+    /// Requests, items and answers.
+    pub counts: Counts,
     /// Paced sends that started more than [`LATE_AFTER`] after their slot.
     pub late_sends: u64,
     /// The longest a paced send waited past its slot.
@@ -57,15 +83,7 @@ impl Tally {
     /// An empty tally.
     pub fn new() -> Tally {
         Tally {
-            requests: 0,
-            requests_ok: 0,
-            items_sent: 0,
-            items_accepted: 0,
-            items_rejected: 0,
-            bad_answers: 0,
-            refusals: BTreeMap::new(),
-            transport_errors: BTreeMap::new(),
-            protobuf_bytes: 0,
+            counts: Counts::default(),
             late_sends: 0,
             max_lag: Duration::ZERO,
             latency_us: Histogram::new_with_bounds(1, LATENCY_MAX_US, 3)
@@ -81,23 +99,23 @@ impl Tally {
 
     /// Counts one request of `body` that ended in `outcome` after `latency`.
     pub fn record(&mut self, body: &Body, outcome: Outcome, latency: Duration) {
-        self.requests += 1;
-        self.items_sent += body.items;
-        self.protobuf_bytes += body.protobuf_len;
+        self.counts.requests += 1;
+        self.counts.items_sent += body.items;
+        self.counts.protobuf_bytes += body.protobuf_len;
         match outcome {
             Outcome::Accepted { rejected } => {
-                self.requests_ok += 1;
+                self.counts.requests_ok += 1;
                 let rejected = rejected.unwrap_or_else(|| {
-                    self.bad_answers += 1;
+                    self.counts.bad_answers += 1;
                     0
                 });
                 let rejected = rejected.min(body.items);
-                self.items_rejected += rejected;
-                self.items_accepted += body.items - rejected;
+                self.counts.items_rejected += rejected;
+                self.counts.items_accepted += body.items - rejected;
             }
-            Outcome::Refused(code) => *self.refusals.entry(code).or_default() += 1,
+            Outcome::Refused(code) => *self.counts.refusals.entry(code).or_default() += 1,
             Outcome::Failed(error) => {
-                *self.transport_errors.entry(error).or_default() += 1;
+                *self.counts.transport_errors.entry(error).or_default() += 1;
                 return;
             }
         }
@@ -107,19 +125,7 @@ impl Tally {
 
     /// Adds `other` to this tally.
     pub fn merge(&mut self, other: Tally) {
-        self.requests += other.requests;
-        self.requests_ok += other.requests_ok;
-        self.items_sent += other.items_sent;
-        self.items_accepted += other.items_accepted;
-        self.items_rejected += other.items_rejected;
-        self.bad_answers += other.bad_answers;
-        for (code, n) in other.refusals {
-            *self.refusals.entry(code).or_default() += n;
-        }
-        for (error, n) in other.transport_errors {
-            *self.transport_errors.entry(error).or_default() += n;
-        }
-        self.protobuf_bytes += other.protobuf_bytes;
+        self.counts.merge(other.counts);
         self.late_sends += other.late_sends;
         self.max_lag = self.max_lag.max(other.max_lag);
         // Both histograms have the same bounds, so adding never fails.
@@ -279,30 +285,15 @@ pub struct Report {
     pub distinct_bodies: usize,
     /// The paced rate asked for, in items/s; null when sending as fast as answers come.
     pub target_items_per_s: Option<f64>,
-    /// Requests sent.
-    pub requests: u64,
-    /// Requests the collector took.
-    pub requests_ok: u64,
-    /// Items in the requests sent.
-    pub items_sent: u64,
-    /// Items the collector took: in requests it took, less those a partial success rejected.
-    pub items_accepted: u64,
-    /// Items a partial success rejected.
-    pub items_rejected: u64,
-    /// Taken requests whose answer did not decode; their items count as accepted.
-    pub bad_answers: u64,
-    /// Refused requests by gRPC code name or HTTP status; they are not retried.
-    pub refusals: BTreeMap<String, u64>,
-    /// Requests without an answer, by error.
-    pub transport_errors: BTreeMap<String, u64>,
+    /// Requests, items and answers.
+    #[serde(flatten)]
+    pub counts: Counts,
     /// From the first send to the last answer, in seconds.
     pub wall_s: f64,
     /// Accepted items per second of wall time.
     pub accepted_items_per_s: f64,
     /// Client-observed latency of answered requests, in ms.
     pub latency_ms: Latency,
-    /// Plain-protobuf size of the requests sent.
-    pub protobuf_bytes: u64,
     /// Bytes written to the sockets in the timed phase: headers, framing and (compressed) bodies.
     pub wire_bytes: u64,
     /// Paced sends that started late: the collector or the client could not keep up.
@@ -358,22 +349,22 @@ impl Report {
             "requests",
             format!(
                 "{} sent, {} taken, {} refused, {} failed",
-                self.requests,
-                self.requests_ok,
-                self.refusals.values().sum::<u64>(),
-                self.transport_errors.values().sum::<u64>()
+                self.counts.requests,
+                self.counts.requests_ok,
+                self.counts.refusals.values().sum::<u64>(),
+                self.counts.transport_errors.values().sum::<u64>()
             ),
         );
-        line("items sent", self.items_sent.to_string());
+        line("items sent", self.counts.items_sent.to_string());
         line(
             "items accepted",
             format!(
                 "{} ({} rejected by partial success, {} undecodable answers)",
-                self.items_accepted, self.items_rejected, self.bad_answers
+                self.counts.items_accepted, self.counts.items_rejected, self.counts.bad_answers
             ),
         );
-        line("refusals", counts(&self.refusals));
-        line("transport errors", counts(&self.transport_errors));
+        line("refusals", counts(&self.counts.refusals));
+        line("transport errors", counts(&self.counts.transport_errors));
         line("wall time", format!("{:.3} s", self.wall_s));
         line(
             "accepted items/s",
@@ -391,7 +382,7 @@ impl Report {
             "bytes",
             format!(
                 "{:.1} MiB protobuf, {:.1} MiB on the wire",
-                mib(self.protobuf_bytes),
+                mib(self.counts.protobuf_bytes),
                 mib(self.wire_bytes)
             ),
         );
@@ -489,15 +480,15 @@ mod tests {
         b.lag(Duration::from_millis(1));
         b.lag(Duration::from_millis(40));
         a.merge(b);
-        assert_eq!(a.requests, 5);
-        assert_eq!(a.requests_ok, 2);
-        assert_eq!(a.items_sent, 40);
-        assert_eq!(a.items_accepted, 18);
-        assert_eq!(a.items_rejected, 2);
-        assert_eq!(a.bad_answers, 1);
-        assert_eq!(a.refusals["ResourceExhausted"], 2);
-        assert_eq!(a.transport_errors["reset"], 1);
-        assert_eq!(a.protobuf_bytes, 50);
+        assert_eq!(a.counts.requests, 5);
+        assert_eq!(a.counts.requests_ok, 2);
+        assert_eq!(a.counts.items_sent, 40);
+        assert_eq!(a.counts.items_accepted, 18);
+        assert_eq!(a.counts.items_rejected, 2);
+        assert_eq!(a.counts.bad_answers, 1);
+        assert_eq!(a.counts.refusals["ResourceExhausted"], 2);
+        assert_eq!(a.counts.transport_errors["reset"], 1);
+        assert_eq!(a.counts.protobuf_bytes, 50);
         assert_eq!(a.late_sends, 1, "1 ms is the timer, 40 ms is late");
         assert_eq!(a.max_lag, Duration::from_millis(40));
         assert_eq!(a.latency_us.len(), 4, "failed requests have no latency");
