@@ -21,7 +21,9 @@ use tonic_types::{ErrorDetails, StatusExt};
 use weir_config::GrpcServerConfig;
 use weir_proto::Signal;
 use weir_proto::otlp::collector::logs::v1::{ExportLogsServiceResponse, logs_service_server};
-use weir_proto::otlp::collector::metrics::v1::{ExportMetricsServiceResponse, metrics_service_server};
+use weir_proto::otlp::collector::metrics::v1::{
+    ExportMetricsServiceResponse, metrics_service_server,
+};
 use weir_proto::otlp::collector::trace::v1::{ExportTraceServiceResponse, trace_service_server};
 
 use super::body::CountedBody;
@@ -146,7 +148,12 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let route = Arc::clone(&self.route);
-        if request.uri().path() != format!("/{}/Export", S::NAME) {
+        let rpc = request
+            .uri()
+            .path()
+            .strip_prefix('/')
+            .and_then(|p| p.strip_prefix(S::NAME));
+        if rpc != Some("/Export") {
             return Box::pin(async {
                 Ok(Status::unimplemented("OTLP services have one method: Export").into_http())
             });
