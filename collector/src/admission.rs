@@ -9,11 +9,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Decoded OTLP structs take this many heap bytes per byte of protobuf: measured 5.2 to 6.8 for
-/// attribute-rich spans, logs and metrics (every string, id and attribute is its own allocation), plus
-/// the allocator's own overhead. The budget charges decoded data at this rate so that it bounds real
-/// memory, not wire size.
-pub const DECODED_BYTES_PER_WIRE_BYTE: usize = 8;
+/// A request is kept in the buffer its body was read or decompressed into, and such buffers grow by
+/// doubling, so one may hold up to twice its length: the budget charges a body at that rate so that
+/// it bounds real memory, not wire size.
+pub const HELD_BYTES_PER_BODY_BYTE: usize = 2;
 
 /// The process-wide byte budget (`processors.memory_limiter.limit_mib`).
 #[derive(Debug)]

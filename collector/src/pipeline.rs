@@ -1,6 +1,6 @@
 //! The pipeline: receive → decode → golden signals → sample → batch → queue → export.
 //!
-//! Receivers hand each decoded request to a [`Consumer`], which offers it to every pipeline the
+//! Receivers hand each checked request to a [`Consumer`], which offers it to every pipeline the
 //! receiver feeds. Stages 3 and 4 (golden signals and sampling, crate `weir-sampler`) belong in
 //! [`Consumer::offer`], on the receiver's own task, so that they see every span and scale with the
 //! connections; until they exist a request goes straight to the pipeline's batch stage
@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use weir_proto::Payload;
+use weir_proto::Encoded;
 
 use crate::admission::Reservation;
 use crate::channel::{Permit, Sender, TrySendError};
@@ -17,11 +17,11 @@ use crate::channel::{Permit, Sender, TrySendError};
 /// budget, not this count, is what bounds bytes.
 pub const PIPELINE_CHANNEL_CAPACITY: usize = 256;
 
-/// A decoded request on its way through a pipeline, holding its share of the memory budget.
+/// A checked request on its way through a pipeline, holding its share of the memory budget.
 #[derive(Debug)]
 pub struct Envelope {
     /// The request.
-    pub payload: Payload,
+    pub payload: Encoded,
     /// Items in `payload`, counted once.
     pub items: usize,
     /// Budget held until the last exporter is done.
@@ -29,8 +29,8 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// Wraps a decoded request.
-    pub fn new(payload: Payload, reservation: Reservation) -> Envelope {
+    /// Wraps a checked request.
+    pub fn new(payload: Encoded, reservation: Reservation) -> Envelope {
         let items = payload.item_count();
         Envelope {
             payload,
@@ -41,7 +41,9 @@ impl Envelope {
 
     /// Moves the first `n` items, and their share of the reservation, into a new envelope.
     pub fn split_front(&mut self, n: usize) -> Envelope {
-        let bytes = (self.reservation.bytes() * n.min(self.items)).checked_div(self.items).unwrap_or(0);
+        let bytes = (self.reservation.bytes() * n.min(self.items))
+            .checked_div(self.items)
+            .unwrap_or(0);
         let payload = self.payload.split_front(n);
         let items = n.min(self.items);
         self.items -= items;
@@ -65,7 +67,7 @@ impl Envelope {
 #[derive(Debug)]
 pub struct Batch {
     /// The batched request.
-    pub payload: Arc<Payload>,
+    pub payload: Arc<Encoded>,
     /// Items in the batch.
     pub items: usize,
     _reservation: Reservation,

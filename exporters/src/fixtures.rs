@@ -1,6 +1,7 @@
 //! Small OTLP requests for the tests.
 
-use weir_proto::Payload;
+use std::sync::Arc;
+
 use weir_proto::otlp::collector::logs::v1::ExportLogsServiceRequest;
 use weir_proto::otlp::collector::metrics::v1::ExportMetricsServiceRequest;
 use weir_proto::otlp::collector::trace::v1::ExportTraceServiceRequest;
@@ -11,6 +12,12 @@ use weir_proto::otlp::metrics::v1::{
 };
 use weir_proto::otlp::resource::v1::Resource;
 use weir_proto::otlp::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use weir_proto::{Encoded, Payload};
+
+/// `payload` as the exporters get it.
+pub(crate) fn encoded(payload: &Payload) -> Arc<Encoded> {
+    Arc::new(Encoded::from_payload(payload).expect("fixtures follow the OTLP rules"))
+}
 
 fn string(value: &str) -> AnyValue {
     AnyValue {
@@ -33,8 +40,8 @@ fn resource(service: &str) -> Option<Resource> {
 pub(crate) fn traces(spans: u64) -> Payload {
     let spans = (1..=spans)
         .map(|n| Span {
-            trace_id: [n as u8; 16].to_vec(),
-            span_id: [n as u8; 8].to_vec(),
+            trace_id: [(n % 255 + 1) as u8; 16].to_vec(),
+            span_id: [(n % 255 + 1) as u8; 8].to_vec(),
             name: format!("span-{n}"),
             start_time_unix_nano: 1_700_000_000_000_000_000 + n,
             end_time_unix_nano: 1_700_000_000_000_000_000 + 2 * n,

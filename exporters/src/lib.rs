@@ -17,7 +17,7 @@ mod fixtures;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use weir_proto::Payload;
+use weir_proto::Encoded;
 
 pub use error::{BuildError, ExportError};
 pub use file::FileExporter;
@@ -34,7 +34,7 @@ pub struct ExportOutcome {
 /// A destination for batches of one or more signals.
 pub trait Exporter: Send + Sync + 'static {
     /// Sends `batch` once. Retrying is the caller's job, guided by the error's classification.
-    fn export(&self, batch: Arc<Payload>) -> BoxFuture<'_, Result<ExportOutcome, ExportError>>;
+    fn export(&self, batch: Arc<Encoded>) -> BoxFuture<'_, Result<ExportOutcome, ExportError>>;
 
     /// Flushes and closes whatever the exporter holds open; called once, after the last export.
     fn shutdown(&self) -> BoxFuture<'_, Result<(), ExportError>> {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::warn;
 use weir_config::RetryConfig;
-use weir_proto::Payload;
+use weir_proto::Encoded;
 
 use crate::{ExportError, ExportOutcome, Exporter};
 
@@ -180,7 +180,7 @@ impl RetryError {
 /// exporter.
 pub async fn send_with_retry(
     exporter: &dyn Exporter,
-    batch: Arc<Payload>,
+    batch: Arc<Encoded>,
     policy: &RetryPolicy,
 ) -> Result<ExportOutcome, RetryError> {
     let start = Instant::now();
@@ -346,7 +346,7 @@ mod tests {
     impl Exporter for Scripted {
         fn export(
             &self,
-            _batch: Arc<Payload>,
+            _batch: Arc<Encoded>,
         ) -> BoxFuture<'_, Result<ExportOutcome, ExportError>> {
             let n = self.attempts.fetch_add(1, Ordering::SeqCst) as usize;
             let result = self
@@ -377,8 +377,8 @@ mod tests {
         }
     }
 
-    fn batch() -> Arc<Payload> {
-        Arc::new(Payload::empty(Signal::Traces))
+    fn batch() -> Arc<Encoded> {
+        Arc::new(Encoded::empty(Signal::Traces))
     }
 
     #[tokio::test(start_paused = true)]

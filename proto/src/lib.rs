@@ -1,13 +1,14 @@
 //! OTLP message types as weir's stages see them.
 //!
-//! Every stage after decode handles a [`Payload`]: one decoded OTLP export request of one [`Signal`].
-//! A request can also stay in protobuf wire format: [`wire`] checks it as strictly as decoding would
-//! and splits it, without decoding.
+//! Every stage after decode handles an [`Encoded`] request: one OTLP export request of one [`Signal`], kept
+//! in the protobuf bytes it arrived in and checked by [`wire::scan`]. [`Payload`] is the same request
+//! decoded into owned structs, for the few places that need every field (OTLP/JSON, tests).
 //! The generated OTLP types come from `opentelemetry-proto`; definitions that no crate ships (Prometheus
 //! remote-write) are added here as they are needed.
 
 #![forbid(unsafe_code)]
 
+mod encoded;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod json;
@@ -15,5 +16,6 @@ mod payload;
 mod split;
 pub mod wire;
 
+pub use encoded::Encoded;
 pub use opentelemetry_proto::tonic as otlp;
 pub use payload::{Payload, Signal};

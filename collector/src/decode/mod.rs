@@ -1,23 +1,23 @@
 //! Stage 2, decode: request bodies into OTLP payloads.
 //!
 //! A receiver calls [`Format::from_content_type`] and [`ContentEncoding::from_header`] on the request's
-//! headers, then [`decompress`] and [`decode`] (which ends with [`validate`]) on its body, and answers with
-//! [`encode_response`] or, on failure, [`encode_status`].
+//! headers, then [`decompress`] and [`decode`] on its body, and answers with [`encode_response`] or, on
+//! failure, [`encode_status`]. A protobuf body is not decoded into structs: it is scanned and kept as it
+//! arrived ([`Encoded`]).
 
 mod compression;
 mod json;
 mod protobuf;
 mod response;
-mod validate;
 
 #[cfg(test)]
 mod tests;
 
-use weir_proto::{Payload, Signal};
+use bytes::Bytes;
+use weir_proto::{Encoded, Signal};
 
 pub use compression::{ContentEncoding, decompress};
 pub use response::{encode_response, encode_status};
-pub use validate::validate;
 
 /// The wire format of an OTLP/HTTP body, from its Content-Type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -53,14 +53,12 @@ impl Format {
     }
 }
 
-/// Decodes an uncompressed body into a request of `signal` and checks it with [`validate`].
-pub fn decode(signal: Signal, format: Format, body: &[u8]) -> Result<Payload, DecodeError> {
-    let payload = match format {
-        Format::Protobuf => protobuf::decode(signal, body)?,
-        Format::Json => json::decode(signal, body)?,
-    };
-    validate(&payload)?;
-    Ok(payload)
+/// Checks an uncompressed body as a request of `signal`, by every rule of its format and OTLP's id rules.
+pub fn decode(signal: Signal, format: Format, body: &Bytes) -> Result<Encoded, DecodeError> {
+    match format {
+        Format::Protobuf => protobuf::decode(signal, body),
+        Format::Json => json::decode(signal, body),
+    }
 }
 
 /// Why a request body was refused. Each message says what was wrong and what the sender should do.

@@ -1,25 +1,20 @@
-//! Binary protobuf bodies. prost skips unknown fields, as the spec requires of receivers.
+//! Binary protobuf bodies, scanned in place: every rule prost would check, without building structs.
+//! Unknown fields are skipped, as the spec requires of receivers.
 
-use prost::Message;
-use weir_proto::otlp::collector::logs::v1::ExportLogsServiceRequest;
-use weir_proto::otlp::collector::metrics::v1::ExportMetricsServiceRequest;
-use weir_proto::otlp::collector::trace::v1::ExportTraceServiceRequest;
-use weir_proto::{Payload, Signal};
+use bytes::Bytes;
+use weir_proto::wire::ScanError;
+use weir_proto::{Encoded, Signal};
 
 use super::{DecodeError, request_name};
 
-/// Decodes a protobuf export request of `signal`; does not validate it.
-pub(super) fn decode(signal: Signal, body: &[u8]) -> Result<Payload, DecodeError> {
-    let decoded = match signal {
-        Signal::Traces => ExportTraceServiceRequest::decode(body).map(Payload::Traces),
-        Signal::Metrics => ExportMetricsServiceRequest::decode(body).map(Payload::Metrics),
-        Signal::Logs => ExportLogsServiceRequest::decode(body).map(Payload::Logs),
-    };
-    decoded.map_err(|e| {
-        DecodeError::Protobuf(format!(
-            "the request body is not a valid protobuf {} ({e}): send the whole serialized message, or set \
+/// Checks a protobuf export request of `signal`, ids included, and keeps it as slices of `body`.
+pub(super) fn decode(signal: Signal, body: &Bytes) -> Result<Encoded, DecodeError> {
+    Encoded::scan(signal, body).map_err(|error| match error {
+        ScanError::Malformed(what) => DecodeError::Protobuf(format!(
+            "the request body is not a valid protobuf {} ({what}): send the whole serialized message, or set \
              Content-Type: application/json to send OTLP/JSON",
             request_name(signal)
-        ))
+        )),
+        ScanError::Invalid(what) => DecodeError::Invalid(what),
     })
 }

@@ -228,7 +228,7 @@ impl<S: OtlpService> UnaryService<Bytes> for ExportMethod<S> {
         let body = request.into_inner();
         let route = &self.route;
         let result = route
-            .reserve_decoded(body.len())
+            .reserve_body(body.len())
             .map_err(refusal_status)
             .and_then(
                 |reservation| match decode::decode(S::SIGNAL, Format::Protobuf, &body) {

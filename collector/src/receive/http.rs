@@ -165,14 +165,14 @@ async fn handle(endpoint: &Endpoint, headers: &HeaderMap, body: Body) -> Result<
     if encoding != ContentEncoding::Identity {
         reservation.grow(plain.len());
     }
-    let decoded = route
-        .reserve_decoded(plain.len())
+    let held = route
+        .reserve_body(plain.len())
         .map_err(|r| Failure::refused(r, format))?;
     let payload =
         decode::decode(endpoint.signal, format, &plain).map_err(|e| rejected(e, Some(format)))?;
     // The body's own bytes go back to the budget when `reservation` drops at the end of this function.
     route
-        .accept(payload, decoded)
+        .accept(payload, held)
         .map_err(|r| Failure::refused(r, format))?;
     Ok(format)
 }

@@ -9,9 +9,10 @@ pub mod http;
 
 use std::sync::Arc;
 
-use weir_proto::{Payload, Signal};
+use weir_proto::wire::Block;
+use weir_proto::{Encoded, Signal};
 
-use crate::admission::{DECODED_BYTES_PER_WIRE_BYTE, MemoryBudget, Reservation};
+use crate::admission::{HELD_BYTES_PER_BODY_BYTE, MemoryBudget, Reservation};
 use crate::channel::TrySendError;
 use crate::pipeline::{Consumer, Envelope};
 use crate::telemetry::ReceiverMetrics;
@@ -52,15 +53,6 @@ impl Routes {
     }
 }
 
-/// The smallest a decoded item can be: its struct, with no attributes or strings.
-fn decoded_item_floor(signal: Signal) -> usize {
-    match signal {
-        Signal::Traces => std::mem::size_of::<weir_proto::otlp::trace::v1::Span>(),
-        Signal::Metrics => std::mem::size_of::<weir_proto::otlp::metrics::v1::NumberDataPoint>(),
-        Signal::Logs => std::mem::size_of::<weir_proto::otlp::logs::v1::LogRecord>(),
-    }
-}
-
 /// Why a well-formed request was refused; every variant is worth retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -86,29 +78,32 @@ impl SignalRoute {
         }
     }
 
-    /// Reserves what a body of `wire_len` bytes will take once decoded, or refuses the request before
-    /// it is decoded when that does not fit in the budget.
-    pub fn reserve_decoded(&self, wire_len: usize) -> Result<Reservation, Refusal> {
+    /// Reserves what an uncompressed body of `len` bytes holds while it is in the pipeline, or refuses
+    /// the request before it is scanned when that does not fit in the budget.
+    pub fn reserve_body(&self, len: usize) -> Result<Reservation, Refusal> {
         self.budget
-            .try_reserve(wire_len.saturating_mul(DECODED_BYTES_PER_WIRE_BYTE))
+            .try_reserve(len.saturating_mul(HELD_BYTES_PER_BODY_BYTE))
             .ok_or_else(|| {
                 self.metrics.requests_refused_memory.inc();
                 Refusal::MemoryLimit
             })
     }
 
-    /// Passes a decoded, validated request, holding `reservation`, to the pipelines.
-    pub fn accept(&self, payload: Payload, mut reservation: Reservation) -> Result<(), Refusal> {
+    /// Passes a checked request, holding `reservation`, to the pipelines.
+    pub fn accept(&self, payload: Encoded, mut reservation: Reservation) -> Result<(), Refusal> {
         let items = payload.item_count();
         // An empty request is valid OTLP and needs nothing done.
         if items == 0 {
             return Ok(());
         }
-        // A near-empty item is two bytes on the wire but a whole struct once decoded: charge at least
-        // that, so crafted input cannot hold a hundred times its wire size outside the budget.
-        let floor = items.saturating_mul(decoded_item_floor(payload.signal()));
-        reservation.grow(floor.saturating_sub(reservation.bytes()));
-        let envelope = Envelope { payload, items, reservation };
+        // An empty resource entry is two bytes on the wire but a slice handle in memory: charge the
+        // handles (and their vector's growth room), so crafted input cannot hold many times its size.
+        reservation.grow(payload.blocks().len() * 2 * std::mem::size_of::<Block>());
+        let envelope = Envelope {
+            payload,
+            items,
+            reservation,
+        };
         let items = items as u64;
         match self.consumer.offer(envelope) {
             Ok(()) => {

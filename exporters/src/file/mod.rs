@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use futures::future::BoxFuture;
 use tokio::sync::oneshot;
 use weir_config::FileExporterConfig;
-use weir_proto::Payload;
+use weir_proto::Encoded;
 
 use self::writer::{Command, Writer};
 use crate::{BuildError, ExportError, ExportOutcome, Exporter};
@@ -78,7 +78,7 @@ impl FileExporter {
 }
 
 impl Exporter for FileExporter {
-    fn export(&self, batch: Arc<Payload>) -> BoxFuture<'_, Result<ExportOutcome, ExportError>> {
+    fn export(&self, batch: Arc<Encoded>) -> BoxFuture<'_, Result<ExportOutcome, ExportError>> {
         Box::pin(async move {
             self.request(|done| Command::Write { batch, done }).await?;
             Ok(ExportOutcome::default())

@@ -2,7 +2,6 @@
 
 use std::fs;
 use std::path::Path;
-use std::sync::Arc;
 
 use weir_config::{FileExporterConfig, RotationConfig};
 use weir_proto::Payload;
@@ -11,7 +10,7 @@ use weir_proto::otlp::collector::metrics::v1::ExportMetricsServiceRequest;
 use weir_proto::otlp::collector::trace::v1::ExportTraceServiceRequest;
 
 use super::FileExporter;
-use crate::fixtures::{log, metrics, traces};
+use crate::fixtures::{encoded, log, metrics, traces};
 use crate::{BuildError, ExportError, Exporter};
 
 fn config(path: &Path, max_megabytes: u64, max_backups: u64) -> FileExporterConfig {
@@ -75,7 +74,7 @@ async fn lines_decode_back_to_the_batches() {
     let exporter = FileExporter::new(&config(&path, 100, 10)).unwrap();
     let batches = [traces(3), metrics(2), log("hello\nworld")];
     for batch in &batches {
-        exporter.export(Arc::new(batch.clone())).await.unwrap();
+        exporter.export(encoded(batch)).await.unwrap();
     }
     // Each export returns once its line is in the file.
     assert_eq!(lines(&path).len(), 3);
@@ -94,7 +93,7 @@ async fn appends_to_an_existing_file() {
     let path = dir.path().join("out.json");
     for body in ["first", "second"] {
         let exporter = FileExporter::new(&config(&path, 100, 10)).unwrap();
-        exporter.export(Arc::new(log(body))).await.unwrap();
+        exporter.export(encoded(&log(body))).await.unwrap();
         exporter.shutdown().await.unwrap();
     }
     assert_eq!(bodies(&path), ["first", "second"]);
@@ -111,7 +110,7 @@ async fn rotation_keeps_the_newest_backups() {
     let filler = "x".repeat(300 * 1024);
     for n in 0..12 {
         exporter
-            .export(Arc::new(log(&format!("{n:02}{filler}"))))
+            .export(encoded(&log(&format!("{n:02}{filler}"))))
             .await
             .unwrap();
     }
@@ -145,7 +144,7 @@ async fn export_after_shutdown_is_permanent() {
     let dir = tempfile::tempdir().unwrap();
     let exporter = FileExporter::new(&config(&dir.path().join("out.json"), 100, 10)).unwrap();
     exporter.shutdown().await.unwrap();
-    let error = exporter.export(Arc::new(traces(1))).await.unwrap_err();
+    let error = exporter.export(encoded(&traces(1))).await.unwrap_err();
     assert!(matches!(error, ExportError::Permanent { .. }), "{error:?}");
 }
 
@@ -166,7 +165,7 @@ fn an_unusable_path_fails_the_build() {
 async fn a_full_disk_is_a_retryable_failure_naming_the_path() {
     // Every write to /dev/full fails with ENOSPC, as on a full disk.
     let exporter = FileExporter::new(&config(Path::new("/dev/full"), 0, 10)).unwrap();
-    match exporter.export(Arc::new(traces(1))).await.unwrap_err() {
+    match exporter.export(encoded(&traces(1))).await.unwrap_err() {
         ExportError::Retryable { reason, .. } => assert!(reason.contains("/dev/full"), "{reason}"),
         other => panic!("expected a retryable error, got {other:?}"),
     }

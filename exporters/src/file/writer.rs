@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::oneshot;
 use tracing::warn;
 use weir_config::RotationConfig;
-use weir_proto::Payload;
+use weir_proto::Encoded;
 
 use super::name::BackupNames;
 
@@ -18,7 +18,7 @@ use super::name::BackupNames;
 pub(crate) enum Command {
     /// Append the batch as one OTLP/JSON line.
     Write {
-        batch: Arc<Payload>,
+        batch: Arc<Encoded>,
         done: oneshot::Sender<io::Result<()>>,
     },
     /// Flush to disk and stop.
@@ -79,7 +79,8 @@ impl Writer {
         while let Ok(command) = commands.recv() {
             match command {
                 Command::Write { batch, done } => {
-                    let mut line = weir_proto::json::encode(&batch);
+                    // OTLP/JSON needs every field: the one place a batch is decoded into structs.
+                    let mut line = weir_proto::json::encode(&batch.decode());
                     // The line is all that is needed; free the batch before the write if it was the last reference.
                     drop(batch);
                     line.push(b'\n');

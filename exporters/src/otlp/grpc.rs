@@ -9,10 +9,13 @@
 mod frame;
 mod response;
 
+pub use self::frame::frame as encode_message;
+
 use std::future::poll_fn;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue, TE};
 use http::{HeaderMap, Method, Request, Uri, Version};
 use http_body_util::Full;
@@ -24,7 +27,7 @@ use weir_config::{Compression, OtlpExporterConfig};
 use weir_proto::otlp::collector::logs::v1::ExportLogsServiceResponse;
 use weir_proto::otlp::collector::metrics::v1::ExportMetricsServiceResponse;
 use weir_proto::otlp::collector::trace::v1::ExportTraceServiceResponse;
-use weir_proto::{Payload, Signal};
+use weir_proto::{Encoded, Signal};
 
 use super::classify::{self, ExportResponse};
 use super::endpoint;
@@ -38,7 +41,7 @@ const LOGS_PATH: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Expo
 const GRPC_ENCODING: HeaderName = HeaderName::from_static("grpc-encoding");
 const GRPC_ACCEPT_ENCODING: HeaderName = HeaderName::from_static("grpc-accept-encoding");
 
-use frame::frame;
+use frame::frame_off_runtime;
 use response::{Failure, accepted, read_response};
 
 /// A client of the three OTLP gRPC services on one channel.
@@ -75,18 +78,26 @@ impl GrpcClient {
     }
 
     /// Sends `batch` to its signal's service.
-    pub(crate) async fn export(&self, batch: Arc<Payload>) -> Result<ExportOutcome, ExportError> {
-        match batch.signal() {
+    pub(crate) async fn export(&self, batch: Arc<Encoded>) -> Result<ExportOutcome, ExportError> {
+        let signal = batch.signal();
+        // Only the framed bytes are needed from here on; if ours was the last reference, the batch is
+        // freed before waiting on the network.
+        let body = frame_off_runtime(batch, self.compression)
+            .await
+            .map_err(|e| ExportError::Permanent {
+                reason: format!("encoding the export request: {e}"),
+            })?;
+        match signal {
             Signal::Traces => {
-                self.call::<ExportTraceServiceResponse>(&batch, TRACES_PATH)
+                self.call::<ExportTraceServiceResponse>(signal, body, TRACES_PATH)
                     .await
             }
             Signal::Metrics => {
-                self.call::<ExportMetricsServiceResponse>(&batch, METRICS_PATH)
+                self.call::<ExportMetricsServiceResponse>(signal, body, METRICS_PATH)
                     .await
             }
             Signal::Logs => {
-                self.call::<ExportLogsServiceResponse>(&batch, LOGS_PATH)
+                self.call::<ExportLogsServiceResponse>(signal, body, LOGS_PATH)
                     .await
             }
         }
@@ -100,13 +111,10 @@ impl GrpcClient {
 
     async fn call<R: ExportResponse>(
         &self,
-        batch: &Payload,
+        signal: Signal,
+        body: Bytes,
         path: &'static str,
     ) -> Result<ExportOutcome, ExportError> {
-        let signal = batch.signal();
-        let body = frame(batch, self.compression).map_err(|e| ExportError::Permanent {
-            reason: format!("encoding the export request: {e}"),
-        })?;
         let mut request = Request::new(tonic::body::Body::new(Full::new(body)));
         *request.method_mut() = Method::POST;
         // The channel adds the scheme and authority of its endpoint.

@@ -1,6 +1,5 @@
 //! OTLP/HTTP with protobuf bodies, over hyper with rustls.
 
-use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,8 +14,9 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::pki_types::ServerName;
 use tracing::warn;
 use weir_config::{Compression, OtlpExporterConfig};
-use weir_proto::{Payload, Signal};
+use weir_proto::{Encoded, Signal};
 
+use super::body::encode_off_runtime;
 use super::classify;
 use super::endpoint;
 use super::tls::Tls;
@@ -85,21 +85,20 @@ impl HttpClient {
     }
 
     /// POSTs `batch` to its signal's URL.
-    pub(crate) async fn export(&self, batch: Arc<Payload>) -> Result<ExportOutcome, ExportError> {
+    pub(crate) async fn export(&self, batch: Arc<Encoded>) -> Result<ExportOutcome, ExportError> {
         let signal = batch.signal();
         let url = match signal {
             Signal::Traces => &self.traces,
             Signal::Metrics => &self.metrics,
             Signal::Logs => &self.logs,
         };
-        let body = compress(self.compression, batch.encode_to_vec()).map_err(|e| {
-            ExportError::Permanent {
-                reason: format!("compressing the request for {url}: {e}"),
-            }
-        })?;
-        // Only the body is needed from here on; if ours was the last reference, free the batch before
-        // waiting on the network.
-        drop(batch);
+        // Only the body is needed from here on; if ours was the last reference, the batch is freed
+        // before waiting on the network.
+        let body = encode_off_runtime(batch, self.compression, 0)
+            .await
+            .map_err(|e| ExportError::Permanent {
+                reason: format!("encoding the request for {url}: {e}"),
+            })?;
 
         let mut request = Request::new(Full::new(Bytes::from(body)));
         *request.method_mut() = Method::POST;
@@ -171,17 +170,4 @@ fn headers(config: &OtlpExporterConfig) -> Result<HeaderMap, BuildError> {
         headers.insert(key, value);
     }
     Ok(headers)
-}
-
-fn compress(compression: Compression, body: Vec<u8>) -> std::io::Result<Vec<u8>> {
-    match compression {
-        Compression::None => Ok(body),
-        Compression::Zstd => zstd::bulk::compress(&body, zstd::DEFAULT_COMPRESSION_LEVEL),
-        Compression::Gzip => {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            encoder.write_all(&body)?;
-            encoder.finish()
-        }
-    }
 }

@@ -4,6 +4,7 @@
 //! (gRPC) or URL (HTTP). Answers are classified as the OTLP spec says, so the retry policy retries what
 //! the destination may accept later and drops what it never will.
 
+mod body;
 mod classify;
 mod endpoint;
 mod grpc;
@@ -17,7 +18,9 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use weir_config::{OtlpExporterConfig, OtlpProtocol};
-use weir_proto::Payload;
+use weir_proto::Encoded;
+
+pub use self::grpc::encode_message;
 
 use self::grpc::GrpcClient;
 use self::http::HttpClient;
@@ -50,7 +53,7 @@ impl OtlpExporter {
 }
 
 impl Exporter for OtlpExporter {
-    fn export(&self, batch: Arc<Payload>) -> BoxFuture<'_, Result<ExportOutcome, ExportError>> {
+    fn export(&self, batch: Arc<Encoded>) -> BoxFuture<'_, Result<ExportOutcome, ExportError>> {
         match &self.transport {
             Transport::Grpc(client) => Box::pin(client.export(batch)),
             Transport::Http(client) => Box::pin(client.export(batch)),

@@ -40,7 +40,7 @@ use weir_proto::otlp::collector::trace::v1::{
 use weir_proto::{Payload, Signal};
 
 use super::OtlpExporter;
-use crate::fixtures::{log, metrics, traces};
+use crate::fixtures::{encoded, log, metrics, traces};
 use crate::retry::{RetryError, RetryPolicy, send_with_retry};
 use crate::{BuildError, ExportError, ExportOutcome, Exporter};
 
@@ -371,7 +371,7 @@ async fn closed_port() -> SocketAddr {
 }
 
 async fn export(exporter: &OtlpExporter, payload: &Payload) -> Result<ExportOutcome, ExportError> {
-    exporter.export(Arc::new(payload.clone())).await
+    exporter.export(encoded(payload)).await
 }
 
 fn header<'a>(received: &'a Received, name: &str) -> Option<&'a str> {
@@ -521,7 +521,7 @@ async fn destination_down_then_up(protocol: OtlpProtocol) {
         max_elapsed_time: Some(Duration::from_secs(10)),
         ..RetryPolicy::default()
     };
-    send_with_retry(&exporter, Arc::new(traces(1)), &policy)
+    send_with_retry(&exporter, encoded(&traces(1)), &policy)
         .await
         .unwrap();
     server.next().await;
@@ -551,7 +551,7 @@ async fn retry_succeeds_after_transient_failures() {
         initial_interval: Duration::from_millis(1),
         ..RetryPolicy::default()
     };
-    let outcome = send_with_retry(&exporter, Arc::new(traces(2)), &policy).await;
+    let outcome = send_with_retry(&exporter, encoded(&traces(2)), &policy).await;
     assert_eq!(outcome.unwrap(), ExportOutcome::default());
     assert_eq!(server.count(), 3);
 }
@@ -567,7 +567,7 @@ async fn retry_gives_up_on_a_permanent_failure() {
         initial_interval: Duration::from_millis(1),
         ..RetryPolicy::default()
     };
-    let error = send_with_retry(&exporter, Arc::new(traces(2)), &policy)
+    let error = send_with_retry(&exporter, encoded(&traces(2)), &policy)
         .await
         .unwrap_err();
     assert!(

@@ -2,9 +2,9 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use weir_config::BatchConfig;
-use weir_proto::Payload;
 use weir_proto::otlp::collector::trace::v1::ExportTraceServiceRequest;
 use weir_proto::otlp::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use weir_proto::{Encoded, Payload, fixtures};
 
 use super::Batcher;
 use crate::admission::MemoryBudget;
@@ -14,6 +14,8 @@ fn spans(n: usize, tag: usize) -> Envelope {
     let spans = (0..n)
         .map(|i| Span {
             name: format!("{tag}-{i}"),
+            trace_id: fixtures::trace_id(1),
+            span_id: fixtures::span_id(i as u64 + 1),
             ..Default::default()
         })
         .collect();
@@ -26,18 +28,21 @@ fn spans(n: usize, tag: usize) -> Envelope {
             ..Default::default()
         }],
     });
-    Envelope::new(payload, MemoryBudget::unlimited().reserve(n * 10))
+    Envelope::new(
+        Encoded::from_payload(&payload).unwrap(),
+        MemoryBudget::unlimited().reserve(n * 10),
+    )
 }
 
 fn names(e: &Envelope) -> Vec<String> {
-    let Payload::Traces(r) = &e.payload else {
+    let Payload::Traces(r) = e.payload.decode() else {
         panic!("traces expected")
     };
     r.resource_spans
-        .iter()
-        .flat_map(|rs| &rs.scope_spans)
-        .flat_map(|ss| &ss.spans)
-        .map(|s| s.name.clone())
+        .into_iter()
+        .flat_map(|rs| rs.scope_spans)
+        .flat_map(|ss| ss.spans)
+        .map(|s| s.name)
         .collect()
 }
 
@@ -72,7 +77,11 @@ fn splits_to_the_cap_and_keeps_the_rest() {
         ready.iter().map(|e| e.items).collect::<Vec<_>>(),
         vec![16384, 16384]
     );
-    assert_eq!(b.take().iter().map(|e| e.items).collect::<Vec<_>>(), vec![7232], "the rest waits for more or for the timeout");
+    assert_eq!(
+        b.take().iter().map(|e| e.items).collect::<Vec<_>>(),
+        vec![7232],
+        "the rest waits for more or for the timeout"
+    );
     let mut b = Batcher::new(&config(10, 15, 1000));
     let ready = b.offer(spans(37, 0), now);
     assert_eq!(

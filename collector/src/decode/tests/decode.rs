@@ -2,7 +2,8 @@ use serde_json::json;
 use weir_proto::fixtures::{self, TRACE_ID};
 use weir_proto::{Payload, Signal};
 
-use crate::decode::{DecodeError, Format, decode};
+use super::decode_to_structs as decode;
+use crate::decode::{DecodeError, Format};
 
 /// Compares through protobuf bytes: the fixtures hold NaN, which is never equal to itself.
 fn assert_same(decoded: &Payload, expected: &Payload) {

@@ -4,7 +4,8 @@ use bytes::Bytes;
 use proptest::prelude::*;
 use weir_proto::{Signal, fixtures};
 
-use crate::decode::{ContentEncoding, Format, decode, decompress};
+use super::decode_to_structs as decode;
+use crate::decode::{ContentEncoding, Format, decompress};
 
 const ENCODINGS: [ContentEncoding; 4] = [
     ContentEncoding::Identity,

@@ -6,7 +6,8 @@ use weir_proto::otlp::common::v1::any_value::Value;
 use weir_proto::otlp::metrics::v1::{metric, number_data_point};
 use weir_proto::{Payload, Signal};
 
-use crate::decode::{Format, decode};
+use super::decode_to_structs as decode;
+use crate::decode::Format;
 
 fn string(value: &str) -> Option<Value> {
     Some(Value::StringValue(value.into()))

@@ -7,7 +7,13 @@ use weir_proto::otlp::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics, metri
 use weir_proto::otlp::trace::v1::Span;
 use weir_proto::{Payload, Signal};
 
-use crate::decode::{DecodeError, validate};
+use super::decode_to_structs;
+use crate::decode::{DecodeError, Format};
+
+/// The id rules, as a protobuf receiver applies them.
+fn validate(payload: &Payload) -> Result<(), DecodeError> {
+    decode_to_structs(payload.signal(), Format::Protobuf, &payload.encode_to_vec()).map(drop)
+}
 
 fn invalid(payload: &Payload) -> String {
     match validate(payload) {
