@@ -22,8 +22,6 @@ pub const PIPELINE_CHANNEL_CAPACITY: usize = 256;
 pub struct Envelope {
     /// The request.
     pub payload: Encoded,
-    /// Items in `payload`, counted once.
-    pub items: usize,
     /// Budget held until the last exporter is done.
     pub reservation: Reservation,
 }
@@ -31,25 +29,25 @@ pub struct Envelope {
 impl Envelope {
     /// Wraps a checked request.
     pub fn new(payload: Encoded, reservation: Reservation) -> Envelope {
-        let items = payload.item_count();
         Envelope {
             payload,
-            items,
             reservation,
         }
     }
 
+    /// Items in the request.
+    pub fn items(&self) -> usize {
+        self.payload.item_count()
+    }
+
     /// Moves the first `n` items, and their share of the reservation, into a new envelope.
     pub fn split_front(&mut self, n: usize) -> Envelope {
-        let bytes = (self.reservation.bytes() * n.min(self.items))
-            .checked_div(self.items)
+        let items = self.items();
+        let bytes = (self.reservation.bytes() * n.min(items))
+            .checked_div(items)
             .unwrap_or(0);
-        let payload = self.payload.split_front(n);
-        let items = n.min(self.items);
-        self.items -= items;
         Envelope {
-            payload,
-            items,
+            payload: self.payload.split_front(n),
             reservation: self.reservation.split_off(bytes),
         }
     }
@@ -57,7 +55,6 @@ impl Envelope {
     /// Appends `other` to this envelope.
     pub fn append(&mut self, other: Envelope) {
         self.payload.append(other.payload);
-        self.items += other.items;
         self.reservation.absorb(other.reservation);
     }
 }
@@ -68,16 +65,20 @@ impl Envelope {
 pub struct Batch {
     /// The batched request.
     pub payload: Arc<Encoded>,
-    /// Items in the batch.
-    pub items: usize,
     _reservation: Reservation,
+}
+
+impl Batch {
+    /// Items in the batch.
+    pub fn items(&self) -> usize {
+        self.payload.item_count()
+    }
 }
 
 impl From<Envelope> for Batch {
     fn from(e: Envelope) -> Batch {
         Batch {
             payload: Arc::new(e.payload),
-            items: e.items,
             _reservation: e.reservation,
         }
     }
@@ -112,7 +113,6 @@ impl Consumer {
         for permit in permits {
             permit.send(Envelope {
                 payload: envelope.payload.clone(),
-                items: envelope.items,
                 reservation: envelope.reservation.duplicate(),
             });
         }

@@ -67,12 +67,12 @@ impl Batcher {
         let mut ready = Vec::new();
         let cap = self.cap();
         while let Some(pending) = &mut self.pending {
-            let full = self.send_batch_size == 0 || pending.items >= self.send_batch_size;
+            let full = self.send_batch_size == 0 || pending.items() >= self.send_batch_size;
             if !full {
                 break;
             }
             match cap {
-                Some(max) if pending.items > max => ready.push(pending.split_front(max)),
+                Some(max) if pending.items() > max => ready.push(pending.split_front(max)),
                 _ => ready.extend(self.pending.take()),
             }
         }
@@ -92,7 +92,7 @@ impl Batcher {
         };
         let mut out = Vec::new();
         if let Some(max) = self.cap() {
-            while pending.items > max {
+            while pending.items() > max {
                 out.push(pending.split_front(max));
             }
         }

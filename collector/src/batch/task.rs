@@ -57,10 +57,10 @@ async fn emit(
     outputs: &[QueueInput],
     metrics: &BatchMetrics,
 ) {
-    if envelope.items == 0 {
+    if envelope.items() == 0 {
         return;
     }
-    metrics.size.observe(envelope.items as f64);
+    metrics.size.observe(envelope.items() as f64);
     match trigger {
         Trigger::Size => metrics.by_size.inc(),
         Trigger::Timeout => metrics.by_timeout.inc(),

@@ -43,7 +43,7 @@ impl QueueInput {
     /// the batch as dropped instead.
     pub async fn push(&self, batch: Arc<Batch>) {
         if let Err(batch) = self.sender.send(batch).await {
-            self.dropped_shutdown[signal_index(batch.payload.signal())].inc_by(batch.items as u64);
+            self.dropped_shutdown[signal_index(batch.payload.signal())].inc_by(batch.items() as u64);
         }
     }
 }
@@ -126,7 +126,7 @@ impl ExportQueue {
             }
             let mut input = self.input.lock().await;
             while let Some(batch) = input.try_recv() {
-                left[signal_index(batch.payload.signal())] += batch.items as u64;
+                left[signal_index(batch.payload.signal())] += batch.items() as u64;
             }
             for (metrics, n) in self.metrics.iter().zip(left) {
                 metrics.dropped_shutdown.inc_by(n);
@@ -154,7 +154,7 @@ async fn work(
         let next = input.lock().await.recv().await;
         let Some(batch) = next else { return };
         let signal = signal_index(batch.payload.signal());
-        let items = batch.items as u64;
+        let items = batch.items() as u64;
         let m = &metrics[signal];
         in_flight.0[signal].fetch_add(items, Ordering::Relaxed);
         let started = Instant::now();

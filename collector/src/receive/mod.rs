@@ -99,11 +99,7 @@ impl SignalRoute {
         // An empty resource entry is two bytes on the wire but a slice handle in memory: charge the
         // handles (and their vector's growth room), so crafted input cannot hold many times its size.
         reservation.grow(payload.blocks().len() * 2 * std::mem::size_of::<Block>());
-        let envelope = Envelope {
-            payload,
-            items,
-            reservation,
-        };
+        let envelope = Envelope::new(payload, reservation);
         let items = items as u64;
         match self.consumer.offer(envelope) {
             Ok(()) => {

@@ -63,7 +63,7 @@ fn waits_for_size_or_timeout() {
     assert!(b.offer(spans(4, 1), now).is_empty());
     let ready = b.offer(spans(4, 2), now);
     assert_eq!(ready.len(), 1);
-    assert_eq!(ready[0].items, 12);
+    assert_eq!(ready[0].items(), 12);
     assert_eq!(b.deadline(), None);
     assert!(b.take().is_empty());
 }
@@ -74,22 +74,22 @@ fn splits_to_the_cap_and_keeps_the_rest() {
     let mut b = Batcher::new(&config(8192, 16384, 10_000));
     let ready = b.offer(spans(40_000, 0), now);
     assert_eq!(
-        ready.iter().map(|e| e.items).collect::<Vec<_>>(),
+        ready.iter().map(|e| e.items()).collect::<Vec<_>>(),
         vec![16384, 16384]
     );
     assert_eq!(
-        b.take().iter().map(|e| e.items).collect::<Vec<_>>(),
+        b.take().iter().map(|e| e.items()).collect::<Vec<_>>(),
         vec![7232],
         "the rest waits for more or for the timeout"
     );
     let mut b = Batcher::new(&config(10, 15, 1000));
     let ready = b.offer(spans(37, 0), now);
     assert_eq!(
-        ready.iter().map(|e| e.items).collect::<Vec<_>>(),
+        ready.iter().map(|e| e.items()).collect::<Vec<_>>(),
         vec![15, 15]
     );
     assert_eq!(
-        b.take().iter().map(|e| e.items).collect::<Vec<_>>(),
+        b.take().iter().map(|e| e.items()).collect::<Vec<_>>(),
         vec![7]
     );
 }
@@ -135,8 +135,8 @@ proptest! {
         }
         out.extend(b.take());
         for e in &out {
-            prop_assert!(max == 0 || e.items <= max as usize);
-            prop_assert_eq!(e.items, names(e).len());
+            prop_assert!(max == 0 || e.items() <= max as usize);
+            prop_assert_eq!(e.items(), names(e).len());
         }
         prop_assert_eq!(out.iter().flat_map(names).collect::<Vec<_>>(), expected);
     }
