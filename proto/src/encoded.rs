@@ -5,6 +5,8 @@
 //! rule prost checks, plus the id rules) and kept as slices of its own buffer, one per resource entry;
 //! batching appends slices and exporting copies them out.
 
+use std::convert::Infallible;
+
 use bytes::{BufMut, Bytes};
 use prost::Message;
 
@@ -76,11 +78,29 @@ impl Encoded {
 
     /// Writes the request in protobuf wire format: each resource entry copied as it arrived.
     pub fn encode(&self, buf: &mut impl BufMut) {
+        let written: Result<(), Infallible> = self.write_slices(|slice| {
+            buf.put_slice(slice);
+            Ok(())
+        });
+        written.unwrap_or_else(|never| match never {});
+    }
+
+    /// Hands `write` the request in protobuf wire format, slice by slice in order: a few bytes of
+    /// field header, then a resource entry as it arrived, for each entry. A compressor fed this way
+    /// never needs the whole request copied into one buffer first.
+    pub fn write_slices<E>(&self, mut write: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        // The tag and the longest varint a length can take.
+        let mut header = [0u8; 11];
+        header[0] = RESOURCE_TAG;
         for block in &self.blocks {
-            buf.put_u8(RESOURCE_TAG);
-            prost::encoding::encode_varint(block.bytes.len() as u64, buf);
-            buf.put_slice(&block.bytes);
+            let mut rest = &mut header[1..];
+            prost::encoding::encode_varint(block.bytes.len() as u64, &mut rest);
+            let unused = rest.len();
+            let used = header.len() - unused;
+            write(&header[..used])?;
+            write(&block.bytes)?;
         }
+        Ok(())
     }
 
     /// The request in protobuf wire format.

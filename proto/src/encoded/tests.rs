@@ -34,6 +34,33 @@ fn keeps_the_request_as_it_arrived() {
 }
 
 #[test]
+fn write_slices_hands_over_the_request_in_order_and_stops_at_an_error() {
+    let payload = Payload::Traces(fixtures::traces(3, 7));
+    let encoded = Encoded::from_payload(&payload).unwrap();
+    let mut joined = Vec::new();
+    let mut calls = 0;
+    encoded
+        .write_slices(|slice| {
+            joined.extend_from_slice(slice);
+            calls += 1;
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    assert_eq!(joined, payload.encode_to_vec());
+    assert_eq!(
+        calls,
+        2 * encoded.blocks().len(),
+        "a header and a body per entry"
+    );
+    let mut after_error = 0;
+    let stopped = encoded.write_slices(|_| {
+        after_error += 1;
+        Err("full")
+    });
+    assert_eq!((stopped, after_error), (Err("full"), 1));
+}
+
+#[test]
 fn an_empty_body_is_an_empty_request() {
     for signal in Signal::ALL {
         let encoded = Encoded::scan(signal, &Bytes::new()).unwrap();

@@ -47,3 +47,31 @@ async fn off_runtime_encoding_gives_the_same_bytes() {
         assert_eq!(direct, off, "{compression:?}");
     }
 }
+
+#[test]
+fn a_batch_larger_than_one_step_of_output_round_trips_and_keeps_little_slack() {
+    let payload = traces(20_000);
+    let batch = encoded(&payload);
+    let length = batch.encoded_len();
+    for compression in [Compression::Zstd, Compression::Gzip] {
+        let body = encode(&batch, compression, 5).unwrap();
+        assert!(
+            body.len() - 5 > super::MIN_ROOM,
+            "{compression:?}: output spans several steps"
+        );
+        assert!(
+            body.capacity() - body.len() <= body.len() / 8,
+            "{compression:?}: slack"
+        );
+        let plain = decompress(&body[5..], compression);
+        assert_eq!(plain.len(), length, "{compression:?}");
+        let back = Encoded::scan(payload.signal(), &Bytes::from(plain)).unwrap();
+        assert_eq!(back.decode(), payload, "{compression:?}");
+    }
+    let zstd = encode(&batch, Compression::Zstd, 0).unwrap();
+    assert_eq!(
+        zstd::zstd_safe::get_frame_content_size(&zstd).ok(),
+        Some(Some(length as u64)),
+        "the frame header carries the request's size"
+    );
+}
