@@ -25,7 +25,10 @@ fn decode_to_batch_bench(c: &mut Criterion) {
         send_batch_max_size: 8192,
         timeout: Duration::from_millis(200),
     };
-    let body = Bytes::from(request(Signal::Traces, 512).encode_to_vec());
+    let body = request(Signal::Traces, 512).encode_to_vec();
+    // One buffer per thread, as each request arrives in its own: threads sharing one `Bytes` would
+    // contend on its reference count, which weir's receivers never do.
+    let bodies: Vec<Bytes> = (0..2).map(|_| Bytes::from(body.clone())).collect();
     let budget = MemoryBudget::unlimited();
     let mut group = c.benchmark_group("decode_to_batch/traces_512");
     for threads in [1, 2] {
@@ -35,13 +38,14 @@ fn decode_to_batch_bench(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("threads", threads), |b| {
             b.iter(|| {
                 std::thread::scope(|scope| {
-                    for _ in 0..threads {
-                        scope.spawn(|| {
-                            let mut batcher = Batcher::new(&config);
+                    for body in &bodies[..threads] {
+                        let (budget, config) = (&budget, &config);
+                        scope.spawn(move || {
+                            let mut batcher = Batcher::new(config);
                             let mut batches = 0;
                             for _ in 0..REQUESTS_PER_THREAD {
                                 let payload =
-                                    decode::decode(Signal::Traces, Format::Protobuf, &body)
+                                    decode::decode(Signal::Traces, Format::Protobuf, body)
                                         .expect("benches send valid OTLP");
                                 let held = budget.reserve(body.len() * HELD_BYTES_PER_BODY_BYTE);
                                 let ready =
@@ -49,6 +53,33 @@ fn decode_to_batch_bench(c: &mut Criterion) {
                                 batches += ready.into_iter().map(Batch::from).count();
                             }
                             batches + batcher.take().len()
+                        });
+                    }
+                })
+            })
+        });
+    }
+    group.finish();
+
+    // The machine's own ceiling: the same threads summing their buffers, sharing nothing at all.
+    // On a VM the second vCPU may not give a whole core; this is the scaling to compare against.
+    let mut group = c.benchmark_group("machine_ceiling/sum_bytes");
+    for threads in [1, 2] {
+        group.throughput(Throughput::Bytes(
+            (threads * REQUESTS_PER_THREAD * body.len()) as u64,
+        ));
+        group.bench_function(BenchmarkId::new("threads", threads), |b| {
+            b.iter(|| {
+                std::thread::scope(|scope| {
+                    for body in &bodies[..threads] {
+                        scope.spawn(move || {
+                            let mut sum = 0u64;
+                            for round in 0..REQUESTS_PER_THREAD {
+                                sum = body.iter().fold(sum, |sum, &byte| {
+                                    sum.rotate_left(5) ^ u64::from(byte) ^ round as u64
+                                });
+                            }
+                            std::hint::black_box(sum)
                         });
                     }
                 })
