@@ -60,7 +60,9 @@ pub async fn serve(
                 .map(|r| ExportService::<Logs>::new(r, max_message)),
         )
         .serve_with_incoming_shutdown(
-            tonic::transport::server::TcpIncoming::from(listener),
+            // Without TCP_NODELAY a response's trailers wait behind its headers for the client's
+            // delayed ACK: 40 ms added to a sub-millisecond export, seen as a p99 of 48 ms.
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             shutdown,
         )
         .await

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::serve::ListenerExt;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use weir_config::HttpServerConfig;
@@ -40,6 +41,12 @@ pub async fn serve(
             router = router.route(&format!("/v1/{signal}"), post(export).with_state(state));
         }
     }
+    // As on gRPC: no Nagle delay behind a small response.
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY on an OTLP/HTTP connection");
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
