@@ -37,11 +37,12 @@ impl Component for ReceiverConfig {
 
 impl Component for ProcessorConfig {
     const ROLE: &'static str = "processor";
-    const KINDS: &'static [&'static str] = &["batch", "memory_limiter"];
+    const KINDS: &'static [&'static str] = &["batch", "memory_limiter", "golden_signals"];
     fn body<'de, D: Deserializer<'de>>(id: &ComponentId, body: D) -> Result<Self, D::Error> {
         match id.kind() {
             "batch" => or_default(body).map(ProcessorConfig::Batch),
             "memory_limiter" => or_default(body).map(ProcessorConfig::MemoryLimiter),
+            "golden_signals" => or_default(body).map(ProcessorConfig::GoldenSignals),
             _ => Err(unknown_kind::<Self, _>(id)),
         }
     }

@@ -18,6 +18,28 @@ pub mod serde_duration {
     }
 }
 
+/// Serde adapter for lists of Go-style durations (`[2ms, 4ms, 1s]`).
+pub mod serde_durations {
+    use std::time::Duration;
+
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes each duration in the shortest exact Go-style form.
+    pub fn serialize<S: Serializer>(list: &[Duration], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(list.len()))?;
+        for d in list {
+            seq.serialize_element(&super::format(*d))?;
+        }
+        seq.end()
+    }
+
+    /// Reads a list of Go-style durations.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
+        Vec::<String>::deserialize(d)?.iter().map(|text| super::parse(text).map_err(serde::de::Error::custom)).collect()
+    }
+}
+
 /// Parses `200ms`, `1.5s`, `1m30s`, `0`.
 pub fn parse(text: &str) -> Result<std::time::Duration, String> {
     let bad = || format!("invalid duration {text:?}: write a number and a unit, e.g. 200ms, 10s, 1m30s (units: ns, us, ms, s, m, h)");

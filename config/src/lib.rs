@@ -10,6 +10,7 @@ mod components;
 pub mod defaults;
 pub mod duration;
 mod error;
+mod golden;
 mod hints;
 pub mod id;
 mod load;
@@ -23,6 +24,7 @@ use std::path::Path;
 
 pub use builtin::{DEFAULT_CONFIG_YAML, default_config};
 pub use error::{ConfigError, ConfigErrors, Position};
+pub use golden::*;
 pub use id::{ComponentId, PipelineId};
 pub use schema::*;
 

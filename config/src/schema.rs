@@ -129,6 +129,8 @@ pub enum ProcessorConfig {
     Batch(BatchConfig),
     /// `memory_limiter`.
     MemoryLimiter(MemoryLimiterConfig),
+    /// `golden_signals`.
+    GoldenSignals(crate::golden::GoldenSignalsConfig),
 }
 
 /// `processors.batch`.

@@ -2,12 +2,13 @@
 
 mod address;
 mod components;
+mod golden;
 
 use std::collections::BTreeMap;
 
 use crate::id::ComponentId;
 use crate::path::KeyPath;
-use crate::schema::Config;
+use crate::schema::{Config, ProcessorConfig};
 
 /// One problem, at the key path of the setting to change.
 #[derive(Debug, PartialEq)]
@@ -64,6 +65,16 @@ fn pipelines(config: &Config, issues: &mut Issues) {
         references(issues, &path.key("receivers"), "receiver", &pipeline.receivers, &config.receivers, true);
         references(issues, &path.key("processors"), "processor", &pipeline.processors, &config.processors, false);
         references(issues, &path.key("exporters"), "exporter", &pipeline.exporters, &config.exporters, true);
+        if id.signal() != weir_proto::Signal::Traces {
+            for (i, processor) in pipeline.processors.iter().enumerate() {
+                if let Some(ProcessorConfig::GoldenSignals(_)) = config.processors.get(processor) {
+                    issues.push(
+                        path.key("processors").index(i),
+                        format!("`{processor}` computes golden signals from spans: list it in a traces pipeline only"),
+                    );
+                }
+            }
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! adaptive trace sampler. Both sit between decode and batch in the collector's pipeline.
 //!
 //! This crate does no I/O: it turns spans into metric updates and keep/drop decisions, so it can be
-//! tested and benchmarked on its own. Its stages arrive with the golden-signals issue; until then the
-//! collector's pipeline passes every span straight from decode to batch.
+//! tested and benchmarked on its own.
 
 #![forbid(unsafe_code)]
+
+pub mod golden;

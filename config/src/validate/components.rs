@@ -42,6 +42,7 @@ fn otlp_receiver(path: &KeyPath, otlp: &OtlpReceiverConfig, issues: &mut Issues)
 
 pub(super) fn processors(processors: &BTreeMap<ComponentId, ProcessorConfig>, issues: &mut Issues) {
     let mut limiter: Option<&ComponentId> = None;
+    let mut namespaces: BTreeMap<&str, &ComponentId> = BTreeMap::new();
     for (id, processor) in processors {
         let path = KeyPath::of(&["processors"]).key(id);
         match processor {
@@ -58,6 +59,19 @@ pub(super) fn processors(processors: &BTreeMap<ComponentId, ProcessorConfig>, is
                 }
                 limiter.get_or_insert(id);
                 issues.positive(path.key("limit_mib"), memory_limiter.limit_mib);
+            }
+            ProcessorConfig::GoldenSignals(golden) => {
+                super::golden::golden_signals(&path, golden, issues);
+                if let Some(first) = namespaces.insert(&golden.namespace, id) {
+                    issues.push(
+                        path.key("namespace"),
+                        format!(
+                            "`{first}` already writes metrics under {:?}: give each golden_signals processor its own \
+                             namespace, or their series would collide in /metrics",
+                            golden.namespace
+                        ),
+                    );
+                }
             }
         }
     }

@@ -222,3 +222,88 @@ fn log_filters() {
         assert!(log_filter(bad).is_err(), "{bad:?}");
     }
 }
+
+fn golden(body: &str, pipeline: &str) -> Vec<String> {
+    issues(&format!(
+        "receivers: {{ otlp: {{ protocols: {{ grpc: {{}} }} }} }}\nprocessors: {{ golden_signals: {body} }}\n\
+         exporters: {{ file/traces: {{ path: t.jsonl }} }}\nservice: {{ pipelines: {{ {pipeline}: {{ receivers: [otlp], \
+         processors: [golden_signals], exporters: [file/traces] }} }} }}\n"
+    ))
+}
+
+#[test]
+fn golden_signals_defaults_are_valid_and_the_spanmetrics_buckets() {
+    assert_eq!(golden("{}", "traces"), Vec::<String>::new());
+    let bounds = crate::HistogramConfig::default().bounds().unwrap();
+    assert_eq!(bounds.len(), 16);
+    assert_eq!((bounds[0], bounds[15]), (std::time::Duration::from_millis(2), std::time::Duration::from_secs(15)));
+}
+
+#[test]
+fn golden_signals_buckets_are_checked() {
+    assert_eq!(
+        golden("{ histogram: { explicit: { buckets: [10ms, 5ms] } } }", "traces"),
+        ["processors.golden_signals.histogram: bucket bounds must increase: 10ms is followed by 5ms"]
+    );
+    assert_eq!(
+        golden("{ histogram: { explicit: { buckets: [1ms] }, exponential: { start: 1ms, factor: 2, count: 3 } } }", "traces"),
+        ["processors.golden_signals.histogram: set either explicit or exponential buckets, not both"]
+    );
+    assert_eq!(
+        golden("{ histogram: { exponential: { start: 1ms, factor: 1, count: 3 } } }", "traces"),
+        ["processors.golden_signals.histogram: exponential factor must be a number more than 1, not 1"]
+    );
+    let exponential: crate::GoldenSignalsConfig =
+        crate::load::deserialize_tracked("histogram: { exponential: { start: 1ms, factor: 2, count: 12 } }")
+            .map_err(|e| e.1.to_string())
+            .unwrap();
+    let bounds = exponential.histogram.bounds().unwrap();
+    assert_eq!(bounds.len(), 12);
+    assert_eq!(bounds[11], std::time::Duration::from_millis(2048));
+}
+
+#[test]
+fn golden_signals_dimensions_need_their_own_label() {
+    assert_eq!(
+        golden("{ dimensions: [{ name: http.route }, { name: http_route }, { name: service.name }, { name: '' }] }", "traces"),
+        [
+            "processors.golden_signals.dimensions[1].name: `http_route` gives the label `http_route` a dimension before it already gives",
+            "processors.golden_signals.dimensions[2].name: `service.name` would be the label `service_name`, which every series already has",
+            "processors.golden_signals.dimensions[3].name: an attribute key is needed, e.g. `http.route`",
+        ]
+    );
+}
+
+#[test]
+fn golden_signals_only_in_traces_pipelines() {
+    assert_eq!(
+        golden("{}", "metrics"),
+        ["service.pipelines.metrics.processors[0]: `golden_signals` computes golden signals from spans: list it in a traces pipeline only"]
+    );
+}
+
+#[test]
+fn golden_signals_limits_are_positive() {
+    assert_eq!(
+        golden("{ max_series: 0, series_idle_timeout: 0, namespace: '9x' }", "traces"),
+        [
+            "processors.golden_signals.max_series: must be greater than 0",
+            "processors.golden_signals.series_idle_timeout: must be greater than 0, e.g. `5m`",
+            "processors.golden_signals.namespace: \"9x\" cannot start a Prometheus metric name: use letters, digits, `.` and `_`, not starting with a digit",
+        ]
+    );
+}
+
+#[test]
+fn golden_signals_processors_need_their_own_namespace() {
+    let found = issues(
+        "receivers: { otlp: { protocols: { grpc: {} } } }\nprocessors: { golden_signals: {}, golden_signals/b: {} }\n\
+         exporters: { file/traces: { path: t.jsonl } }\nservice: { pipelines: { traces: { receivers: [otlp], \
+         processors: [golden_signals, golden_signals/b], exporters: [file/traces] } } }\n",
+    );
+    assert_eq!(
+        found,
+        ["processors.golden_signals/b.namespace: `golden_signals` already writes metrics under \"traces.span.metrics\": give \
+          each golden_signals processor its own namespace, or their series would collide in /metrics"]
+    );
+}

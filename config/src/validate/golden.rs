@@ -1,0 +1,43 @@
+//! Checks of `processors.golden_signals`.
+
+use super::Issues;
+use crate::golden::GoldenSignalsConfig;
+use crate::path::KeyPath;
+
+/// The labels every golden-signal series has; a dimension may not take one of their names.
+const FIXED_LABELS: [&str; 5] = ["service_name", "span_name", "span_kind", "status_code", "otel_metric_overflow"];
+
+pub(super) fn golden_signals(path: &KeyPath, golden: &GoldenSignalsConfig, issues: &mut Issues) {
+    issues.check(path.key("histogram"), golden.histogram.bounds().map(drop));
+    issues.positive(path.key("max_series"), golden.max_series);
+    if golden.series_idle_timeout.is_zero() {
+        issues.push(path.key("series_idle_timeout"), "must be greater than 0, e.g. `5m`");
+    }
+    if !golden.namespace.is_empty() && !golden.namespace.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+        || golden.namespace.starts_with(|c: char| c.is_ascii_digit())
+    {
+        issues.push(
+            path.key("namespace"),
+            format!(
+                "{:?} cannot start a Prometheus metric name: use letters, digits, `.` and `_`, not starting with a digit",
+                golden.namespace
+            ),
+        );
+    }
+    let mut labels: Vec<String> = Vec::new();
+    for (i, dimension) in golden.dimensions.iter().enumerate() {
+        let path = path.key("dimensions").index(i).key("name");
+        if dimension.name.is_empty() {
+            issues.push(path, "an attribute key is needed, e.g. `http.route`");
+            continue;
+        }
+        let label = dimension.label();
+        if FIXED_LABELS.contains(&label.as_str()) {
+            issues.push(path, format!("`{}` would be the label `{label}`, which every series already has", dimension.name));
+        } else if labels.contains(&label) {
+            issues.push(path, format!("`{}` gives the label `{label}` a dimension before it already gives", dimension.name));
+        } else {
+            labels.push(label);
+        }
+    }
+}

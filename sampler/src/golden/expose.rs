@@ -1,0 +1,162 @@
+//! The golden signals in the Prometheus text format, named as the spanmetrics connector's series
+//! reach Prometheus: `<namespace>_calls_total`, `<namespace>_duration_milliseconds` (a histogram)
+//! and, weir's own, `<namespace>_errors_total`.
+
+use std::fmt::Write;
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::GoldenSignals;
+use super::labels::{Labels, kind_name, status_name};
+use super::series::{Snapshot, count_text};
+
+impl GoldenSignals {
+    /// Appends every series, and the processor's own counters, to `out`.
+    pub fn write_prometheus(&self, out: &mut String) {
+        let map = self.series.pin();
+        let mut rows: Vec<(&[u8], Snapshot)> = map
+            .iter()
+            .map(|(key, series)| (&key[..], series.snapshot()))
+            .collect();
+        // Sorted, so a series keeps its place from scrape to scrape and tests read a stable text.
+        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let rows: Vec<(String, Snapshot)> = rows
+            .into_iter()
+            .filter_map(|(key, snapshot)| Some((self.label_text(&Labels::decode(key)?), snapshot)))
+            .chain((self.overflow_spans.load(Relaxed) > 0).then(|| {
+                (
+                    "otel_metric_overflow=\"true\"".to_owned(),
+                    self.overflow.snapshot(),
+                )
+            }))
+            .collect();
+        let ns = &self.namespace;
+
+        family(
+            out,
+            &format!("{ns}_calls_total"),
+            "counter",
+            "Spans, every one counted before sampling (a span sampled upstream with probability p counts 1/p).",
+        );
+        for (labels, snapshot) in &rows {
+            let _ = writeln!(
+                out,
+                "{ns}_calls_total{{{labels}}} {}",
+                count_text(snapshot.buckets.iter().sum())
+            );
+        }
+
+        family(
+            out,
+            &format!("{ns}_duration_milliseconds"),
+            "histogram",
+            "Span durations in milliseconds.",
+        );
+        for (labels, snapshot) in &rows {
+            let separator = if labels.is_empty() { "" } else { "," };
+            let mut cumulative = 0;
+            for (count, bound) in snapshot
+                .buckets
+                .iter()
+                .zip(self.buckets.bounds_ms().map(Some).chain([None]))
+            {
+                cumulative += count;
+                let le = bound.map_or_else(|| "+Inf".to_owned(), |b| b.to_string());
+                let _ = writeln!(
+                    out,
+                    "{ns}_duration_milliseconds_bucket{{{labels}{separator}le=\"{le}\"}} {}",
+                    count_text(cumulative)
+                );
+            }
+            let _ = writeln!(
+                out,
+                "{ns}_duration_milliseconds_sum{{{labels}}} {}",
+                snapshot.sum_ms
+            );
+            let _ = writeln!(
+                out,
+                "{ns}_duration_milliseconds_count{{{labels}}} {}",
+                count_text(cumulative)
+            );
+        }
+
+        family(
+            out,
+            &format!("{ns}_errors_total"),
+            "counter",
+            "Spans with status ERROR (and, when configured, an HTTP 5xx response).",
+        );
+        for (labels, snapshot) in &rows {
+            let _ = writeln!(
+                out,
+                "{ns}_errors_total{{{labels}}} {}",
+                count_text(snapshot.errors)
+            );
+        }
+
+        let counters = [
+            (
+                "weir_golden_signals_series",
+                "gauge",
+                "Series kept by the golden signals, the overflow series not counted.",
+                self.series_count() as f64,
+            ),
+            (
+                "weir_golden_signals_overflow_spans_total",
+                "counter",
+                "Spans counted in the overflow series because max_series was reached.",
+                self.overflow_spans.load(Relaxed) as f64,
+            ),
+            (
+                "weir_golden_signals_expired_series_total",
+                "counter",
+                "Series dropped after series_idle_timeout without a span.",
+                self.expired.load(Relaxed) as f64,
+            ),
+        ];
+        for (name, kind, help, value) in counters {
+            family(out, name, kind, help);
+            let _ = writeln!(out, "{name}{{namespace=\"{ns}\"}} {value}");
+        }
+    }
+
+    /// `service_name="…",span_name="…",…` for one series.
+    fn label_text(&self, labels: &Labels<'_>) -> String {
+        let mut text = String::new();
+        let mut pair = |name: &str, value: &str| {
+            if !text.is_empty() {
+                text.push(',');
+            }
+            text.push_str(name);
+            text.push_str("=\"");
+            escape_into(&mut text, value);
+            text.push('"');
+        };
+        pair("service_name", labels.service);
+        pair("span_name", labels.span_name);
+        pair("span_kind", kind_name(labels.kind));
+        pair("status_code", status_name(labels.status));
+        for (dimension, value) in self.dimensions.iter().zip(&labels.dimensions) {
+            if let Some(value) = value {
+                pair(&dimension.label, value);
+            }
+        }
+        text
+    }
+}
+
+/// The `# HELP` and `# TYPE` lines of a family.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// A label value escaped as the text format wants: backslash, double quote and newline.
+fn escape_into(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
