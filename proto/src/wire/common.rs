@@ -3,6 +3,13 @@
 use super::error::{At, Seg, Walk};
 use super::reader::{Reader, WireType};
 
+/// The resource of a resource entry, by field number.
+pub(super) const RESOURCE: u32 = 1;
+/// The scope entries of a resource entry.
+pub(super) const SCOPES: u32 = 2;
+/// The spans, log records or metrics of a scope entry.
+pub(super) const ITEMS: u32 = 2;
+
 /// A KeyValue: one attribute.
 fn key_value(buf: &[u8], ctx: u32) -> Walk<()> {
     let mut r = Reader::new(buf);

@@ -1,5 +1,6 @@
 //! OTLP export requests kept in protobuf wire format: checked without decoding, split without
-//! re-encoding what stays whole.
+//! re-encoding what stays whole, their spans read through views ([`for_each_span`]) and filtered by
+//! copying ([`retain_spans`]).
 //!
 //! [`scan`] walks an encoded `Export{Trace,Metrics,Logs}ServiceRequest` and accepts exactly the
 //! requests that prost decodes into the generated `opentelemetry-proto` types and that pass weir's
@@ -14,6 +15,7 @@
 //! as prost counts them. Where prost keeps the last of repeated occurrences of a singular field or a
 //! oneof, the id rules and item counts look at what prost keeps.
 
+mod attributes;
 mod common;
 mod error;
 mod ids;
@@ -22,10 +24,13 @@ mod metrics;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod oracle;
 mod reader;
+mod retain;
+mod spans;
 mod split;
 #[cfg(test)]
 mod tests;
 mod traces;
+mod write;
 
 use bytes::Bytes;
 
@@ -34,7 +39,10 @@ use error::{At, Seg, Walk};
 use ids::FirstBreach;
 use reader::Reader;
 
+pub use attributes::Value;
 pub use error::ScanError;
+pub use retain::{Keep, retain_spans};
+pub use spans::{ResourceView, SpanView, for_each_span};
 pub use split::split_block;
 
 /// One resource-level entry of an export request (a ResourceSpans, ResourceMetrics or ResourceLogs

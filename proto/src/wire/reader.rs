@@ -255,24 +255,73 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The next field whole, key included, with the payload of a length-delimited one: for copying
-    /// fields of a block already scanned.
-    pub(super) fn raw_field(&mut self) -> Result<RawField<'a>, Kind> {
+    #[inline]
+    fn fixed<const N: usize>(&mut self) -> Result<[u8; N], Kind> {
+        let bytes = *self.buf[self.pos..]
+            .first_chunk::<N>()
+            .ok_or(Kind::Truncated)?;
+        self.pos += N;
+        Ok(bytes)
+    }
+
+    /// The next field of a message in a block that [`scan`](super::scan) returned: whole, key
+    /// included, and with its value, for reading and copying it. The scan checked every key, so this
+    /// only finds where the field ends.
+    ///
+    /// # Panics
+    /// If the message is not from such a block.
+    #[inline(always)]
+    pub(super) fn scanned_field(&mut self) -> RawField<'a> {
         let start = self.pos;
-        let (number, wire_type) = self.key()?;
-        let payload = if wire_type == WireType::LengthDelimited {
-            self.length_delimited()?
-        } else {
-            self.skip(wire_type, number, u32::MAX)?;
-            &[]
+        let key = self.varint().expect(SCANNED);
+        let number = (key >> 3) as u32;
+        let (payload, scalar): (&'a [u8], u64) = match key & 7 {
+            2 => (self.length_delimited().expect(SCANNED), 0),
+            0 => (&[], self.varint().expect(SCANNED)),
+            1 => (&[], u64::from_le_bytes(self.fixed().expect(SCANNED))),
+            5 => (
+                &[],
+                u64::from(u32::from_le_bytes(self.fixed().expect(SCANNED))),
+            ),
+            3 => {
+                self.skip(WireType::StartGroup, number, u32::MAX)
+                    .expect(SCANNED);
+                (&[], 0)
+            }
+            other => panic!("wire type {other} in {SCANNED}"),
         };
-        Ok(RawField {
+        RawField {
             number,
             whole: &self.buf[start..self.pos],
             payload,
-        })
+            scalar,
+        }
     }
 }
+
+/// The fields of a message inside a block that [`scan`](super::scan) returned, in wire order.
+///
+/// # Panics
+/// If `buf` is not such a message.
+pub(super) fn scanned_fields(buf: &[u8]) -> impl Iterator<Item = RawField<'_>> {
+    let mut r = Reader::new(buf);
+    std::iter::from_fn(move || (!r.is_done()).then(|| r.scanned_field()))
+}
+
+/// The payloads of the length-delimited fields numbered `number` of a scanned message, in wire order.
+pub(super) fn scanned_payloads(buf: &[u8], number: u32) -> impl Iterator<Item = &[u8]> {
+    scanned_fields(buf)
+        .filter(move |f| f.number == number)
+        .map(|f| f.payload)
+}
+
+/// The value of a `string` field of a scanned message, which the scan found to be UTF-8.
+pub(super) fn scanned_str(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect(SCANNED)
+}
+
+/// Why reading a block that the scan accepted cannot fail.
+const SCANNED: &str = "a block that wire::scan returned";
 
 /// One field as it is on the wire.
 pub(super) struct RawField<'a> {
@@ -282,4 +331,7 @@ pub(super) struct RawField<'a> {
     pub(super) whole: &'a [u8],
     /// The value of a length-delimited field, without its length; empty for other wire types.
     pub(super) payload: &'a [u8],
+    /// The value of a varint, 64-bit or 32-bit field (fixed ones as their little-endian bits); 0 for
+    /// other wire types.
+    pub(super) scalar: u64,
 }

@@ -7,14 +7,12 @@
 use bytes::Bytes;
 
 use super::Block;
+use super::common::{ITEMS, SCOPES};
 use super::metrics::Data;
-use super::reader::{RawField, Reader};
+use super::reader::scanned_fields;
+use super::write::put_field;
 use crate::Signal;
 
-/// The scope entries of a resource entry, by field number.
-const SCOPES: u32 = 2;
-/// The spans, log records or metrics of a scope entry.
-const ITEMS: u32 = 2;
 /// The points of a Gauge, Sum, Histogram, ExponentialHistogram or Summary.
 const DATA_POINTS: u32 = 1;
 
@@ -53,17 +51,6 @@ pub fn split_block(signal: Signal, block: &Block, n: usize) -> (Block, Block) {
     )
 }
 
-/// The fields of a scanned message.
-fn fields(buf: &[u8]) -> impl Iterator<Item = RawField<'_>> {
-    let mut r = Reader::new(buf);
-    std::iter::from_fn(move || {
-        (!r.is_done()).then(|| {
-            r.raw_field()
-                .expect("split_block is given a block scan returned")
-        })
-    })
-}
-
 /// Splits the elements of repeated message field `number` the way `split_vec` does: whole elements go
 /// to the front while their items fit in `n`, the next element is split by `split` if items are still
 /// owed, and the remaining ones go to the rest. Every other field goes to both halves.
@@ -77,7 +64,7 @@ fn split_levels(
     let (mut front, mut rest) = (Vec::new(), Vec::new());
     let mut budget = n;
     let mut filling = true;
-    for field in fields(buf) {
+    for field in scanned_fields(buf) {
         if field.number != number {
             front.extend_from_slice(field.whole);
             rest.extend_from_slice(field.whole);
@@ -93,8 +80,8 @@ fn split_levels(
             filling = false;
             if budget > 0 {
                 let (head, tail) = split(field.payload, budget);
-                put_message(&mut front, number, &head);
-                put_message(&mut rest, number, &tail);
+                put_field(&mut front, number, &head);
+                put_field(&mut rest, number, &tail);
                 continue;
             }
         }
@@ -108,7 +95,7 @@ fn split_levels(
 fn split_leaves(buf: &[u8], number: u32, n: usize) -> (Vec<u8>, Vec<u8>) {
     let (mut front, mut rest) = (Vec::new(), Vec::new());
     let mut taken = 0;
-    for field in fields(buf) {
+    for field in scanned_fields(buf) {
         if field.number != number {
             front.extend_from_slice(field.whole);
             rest.extend_from_slice(field.whole);
@@ -124,12 +111,12 @@ fn split_leaves(buf: &[u8], number: u32, n: usize) -> (Vec<u8>, Vec<u8>) {
 
 /// Spans or log records in a scope entry.
 fn count_items(scope: &[u8]) -> usize {
-    fields(scope).filter(|f| f.number == ITEMS).count()
+    scanned_fields(scope).filter(|f| f.number == ITEMS).count()
 }
 
 /// Data points in a ScopeMetrics.
 fn scope_points(scope: &[u8]) -> usize {
-    fields(scope)
+    scanned_fields(scope)
         .filter(|f| f.number == ITEMS)
         .map(|f| metric_points(f.payload))
         .sum()
@@ -140,7 +127,7 @@ fn scope_points(scope: &[u8]) -> usize {
 fn last_run(metric: &[u8]) -> usize {
     let mut kind = None;
     let mut start = 0;
-    for (position, field) in fields(metric).enumerate() {
+    for (position, field) in scanned_fields(metric).enumerate() {
         if let Some(this) = Data::from_field(field.number)
             && kind != Some(this)
         {
@@ -154,7 +141,7 @@ fn last_run(metric: &[u8]) -> usize {
 /// Data points in a Metric, as prost counts them.
 fn metric_points(metric: &[u8]) -> usize {
     let start = last_run(metric);
-    fields(metric)
+    scanned_fields(metric)
         .skip(start)
         .filter(|f| Data::from_field(f.number).is_some())
         .map(|f| count_points(f.payload))
@@ -162,7 +149,9 @@ fn metric_points(metric: &[u8]) -> usize {
 }
 
 fn count_points(data: &[u8]) -> usize {
-    fields(data).filter(|f| f.number == DATA_POINTS).count()
+    scanned_fields(data)
+        .filter(|f| f.number == DATA_POINTS)
+        .count()
 }
 
 /// Splits a metric's points between two copies of it. Data fields prost would drop are left out; the
@@ -171,7 +160,7 @@ fn split_metric(metric: &[u8], n: usize) -> (Vec<u8>, Vec<u8>) {
     let start = last_run(metric);
     let (mut front, mut rest) = (Vec::new(), Vec::new());
     let mut budget = n;
-    for (position, field) in fields(metric).enumerate() {
+    for (position, field) in scanned_fields(metric).enumerate() {
         if Data::from_field(field.number).is_none() {
             front.extend_from_slice(field.whole);
             rest.extend_from_slice(field.whole);
@@ -179,23 +168,9 @@ fn split_metric(metric: &[u8], n: usize) -> (Vec<u8>, Vec<u8>) {
             let take = budget.min(count_points(field.payload));
             budget -= take;
             let (head, tail) = split_leaves(field.payload, DATA_POINTS, take);
-            put_message(&mut front, field.number, &head);
-            put_message(&mut rest, field.number, &tail);
+            put_field(&mut front, field.number, &head);
+            put_field(&mut rest, field.number, &tail);
         }
     }
     (front, rest)
-}
-
-fn put_message(out: &mut Vec<u8>, number: u32, message: &[u8]) {
-    put_varint(out, u64::from(number) << 3 | 2);
-    put_varint(out, message.len() as u64);
-    out.extend_from_slice(message);
-}
-
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push(value as u8 | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
 }

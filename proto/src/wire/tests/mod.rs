@@ -4,7 +4,10 @@
 mod ids;
 mod malformed;
 mod mutation;
+mod retain;
 mod roundtrip;
+mod scramble;
+mod spans;
 mod split;
 
 use std::fmt;
@@ -14,6 +17,8 @@ use prost::Message;
 
 use super::oracle::{self, decode};
 use super::{Block, ScanError, scan};
+use crate::otlp::collector::trace::v1::ExportTraceServiceRequest;
+use crate::otlp::trace::v1::ResourceSpans;
 use crate::{Payload, Signal};
 
 /// What prost and the id rules make of a body.
@@ -77,6 +82,14 @@ fn agrees(signal: Signal, body: &[u8]) -> Result<Vec<Block>, ScanError> {
         ),
     }
     scanned
+}
+
+/// A traces block as prost decodes it.
+fn resource_spans(block: &Block) -> ResourceSpans {
+    let framed = frame(std::slice::from_ref(block));
+    let mut request = ExportTraceServiceRequest::decode(&framed[..]).expect("a block decodes");
+    assert_eq!(request.resource_spans.len(), 1);
+    request.resource_spans.remove(0)
 }
 
 /// `agrees`, for a body that must also be accepted.
