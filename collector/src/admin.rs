@@ -11,6 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::admission::MemoryBudget;
+use crate::golden::GoldenStage;
 use crate::telemetry::Telemetry;
 
 /// What the admin endpoints read.
@@ -19,6 +20,8 @@ pub struct AdminState {
     pub telemetry: Telemetry,
     /// The byte budget, reported as gauges.
     pub budget: Arc<MemoryBudget>,
+    /// The golden signals, computed from spans.
+    pub golden: Vec<Arc<GoldenStage>>,
     /// Set once every receiver listens; cleared when shutdown begins.
     pub ready: AtomicBool,
 }
@@ -45,8 +48,17 @@ async fn metrics(State(state): State<Arc<AdminState>>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.telemetry.render(&state.budget),
+        render(&state),
     )
+}
+
+/// weir's own metrics, then the golden signals.
+fn render(state: &AdminState) -> String {
+    let mut text = state.telemetry.render(&state.budget);
+    for stage in &state.golden {
+        stage.signals().write_prometheus(&mut text);
+    }
+    text
 }
 
 async fn ready(State(state): State<Arc<AdminState>>) -> impl IntoResponse {

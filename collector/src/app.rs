@@ -15,11 +15,13 @@ use weir_config::{ComponentId, Config, ExporterConfig, ProcessorConfig, Receiver
 use weir_exporters::Exporter;
 use weir_exporters::retry::RetryPolicy;
 use weir_proto::Signal;
+use weir_sampler::golden::GoldenSignals;
 
 use crate::admin::{self, AdminState};
 use crate::admission::{self, MemoryBudget};
 use crate::batch::{self, Batcher};
 use crate::channel::{self, Sender};
+use crate::golden::GoldenStage;
 use crate::pipeline::{Consumer, Envelope, PIPELINE_CHANNEL_CAPACITY};
 use crate::queue::{ExportQueue, QueueInput};
 use crate::receive::{self, Routes, SignalRoute};
@@ -39,6 +41,14 @@ pub enum AppError {
         what: String,
         /// The OS error.
         source: std::io::Error,
+    },
+    /// A processor could not be built from its config.
+    #[error("processor {id}: {reason}")]
+    Processor {
+        /// The processor's id.
+        id: ComponentId,
+        /// What was wrong.
+        reason: String,
     },
     /// An exporter could not be built from its config.
     #[error("exporter {id}: {reason}")]
@@ -75,9 +85,13 @@ struct Running {
     queues: Vec<ExportQueue>,
     admin: tokio::task::JoinHandle<()>,
     stop_admin: CancellationToken,
+    /// Housekeeping beside the data path: golden-signal expiry.
+    background: JoinSet<()>,
+    stop_background: CancellationToken,
 }
 
-/// Builds every stage, in the order data flows: receive → decode → batch → queue → export.
+/// Builds every stage, in the order data flows: receive → decode → golden signals → batch → queue →
+/// export.
 async fn start(config: &Config) -> Result<Running, AppError> {
     let telemetry = Telemetry::new();
     let budget = memory_budget(config);
@@ -123,10 +137,17 @@ async fn start(config: &Config) -> Result<Running, AppError> {
         queue_inputs.insert(id, input);
     }
 
+    // Golden signals: one stage per golden_signals processor a pipeline lists, shared by those pipelines.
+    let golden = golden_stages(config)?;
+    let mut background = JoinSet::new();
+    let stop_background = CancellationToken::new();
+    for stage in golden.values() {
+        background.spawn(Arc::clone(stage).expire_until(stop_background.clone()));
+    }
+
     // Batch: one stage per pipeline, feeding its exporters' queues.
     let mut batchers = JoinSet::new();
-    let mut pipeline_inputs: BTreeMap<(ComponentId, Signal), Vec<Sender<Envelope>>> =
-        BTreeMap::new();
+    let mut pipeline_inputs: BTreeMap<(ComponentId, Signal), PipelineInputs> = BTreeMap::new();
     for (pipeline_id, pipeline) in &config.service.pipelines {
         let metrics = telemetry.batch(&pipeline_id.to_string());
         let (input, output) =
@@ -145,11 +166,21 @@ async fn start(config: &Config) -> Result<Running, AppError> {
             .filter_map(|id| queue_inputs.get(id).cloned())
             .collect();
         batchers.spawn(batch::task::run(output, batcher, outputs, metrics));
+        let stages: Vec<&Arc<GoldenStage>> = pipeline
+            .processors
+            .iter()
+            .filter_map(|id| golden.get(id))
+            .collect();
         for receiver in &pipeline.receivers {
-            pipeline_inputs
+            let inputs = pipeline_inputs
                 .entry((receiver.clone(), pipeline_id.signal()))
-                .or_default()
-                .push(input.clone());
+                .or_default();
+            inputs.senders.push(input.clone());
+            for stage in &stages {
+                if !inputs.golden.iter().any(|known| Arc::ptr_eq(known, stage)) {
+                    inputs.golden.push(Arc::clone(stage));
+                }
+            }
         }
     }
     // The batch stages now hold the only queue senders besides the routes built below.
@@ -225,6 +256,7 @@ async fn start(config: &Config) -> Result<Running, AppError> {
     let admin_state = Arc::new(AdminState {
         telemetry,
         budget,
+        golden: golden.into_values().collect(),
         ready: Default::default(),
     });
     let stop_admin = CancellationToken::new();
@@ -246,6 +278,8 @@ async fn start(config: &Config) -> Result<Running, AppError> {
         queues,
         admin,
         stop_admin,
+        background,
+        stop_background,
     })
 }
 
@@ -288,6 +322,8 @@ impl Running {
         let queues =
             futures::future::join_all(self.queues.into_iter().map(|queue| queue.drain(deadline)));
         futures::join!(batchers, queues);
+        self.stop_background.cancel();
+        while self.background.join_next().await.is_some() {}
         self.stop_admin.cancel();
         let _ = self.admin.await;
         tracing::info!(message = "weir stopped.");
@@ -378,17 +414,46 @@ fn build_exporter(
     })
 }
 
+/// What one receiver's requests of one signal feed: the pipelines' inputs and golden-signal stages.
+#[derive(Default)]
+struct PipelineInputs {
+    senders: Vec<Sender<Envelope>>,
+    golden: Vec<Arc<GoldenStage>>,
+}
+
+/// A stage for every golden_signals processor some pipeline lists.
+fn golden_stages(config: &Config) -> Result<BTreeMap<ComponentId, Arc<GoldenStage>>, AppError> {
+    let mut stages = BTreeMap::new();
+    for pipeline in config.service.pipelines.values() {
+        for id in &pipeline.processors {
+            let Some(ProcessorConfig::GoldenSignals(golden)) = config.processors.get(id) else {
+                continue;
+            };
+            if stages.contains_key(id) {
+                continue;
+            }
+            let signals = GoldenSignals::new(golden).map_err(|reason| AppError::Processor {
+                id: id.clone(),
+                reason,
+            })?;
+            let stage = GoldenStage::new(signals, golden.series_idle_timeout);
+            stages.insert(id.clone(), Arc::new(stage));
+        }
+    }
+    Ok(stages)
+}
+
 fn route(
-    inputs: &BTreeMap<(ComponentId, Signal), Vec<Sender<Envelope>>>,
+    inputs: &BTreeMap<(ComponentId, Signal), PipelineInputs>,
     receiver: &ComponentId,
     signal: Signal,
     transport: &'static str,
     telemetry: &Telemetry,
     budget: &Arc<MemoryBudget>,
 ) -> Option<SignalRoute> {
-    let senders = inputs.get(&(receiver.clone(), signal))?;
+    let inputs = inputs.get(&(receiver.clone(), signal))?;
     Some(SignalRoute {
-        consumer: Consumer::new(senders.clone()),
+        consumer: Consumer::new(inputs.senders.clone(), inputs.golden.clone()),
         metrics: telemetry.receiver(&receiver.to_string(), transport, signal),
         budget: Arc::clone(budget),
     })

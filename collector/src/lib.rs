@@ -1,12 +1,13 @@
 //! The weir collector: receivers, pipelines and the admin server.
 //!
-//! Data flows receive → decode → (golden signals → sample) → batch → queue → export; the modules
-//! below are listed in that order. See ARCHITECTURE.md.
+//! Data flows receive → decode → golden signals → (sample) → batch → queue → export; see
+//! ARCHITECTURE.md.
 
 #![forbid(unsafe_code)]
 
 pub mod batch;
 pub mod decode;
+pub mod golden;
 pub mod pipeline;
 pub mod queue;
 pub mod receive;

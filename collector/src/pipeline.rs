@@ -1,9 +1,9 @@
 //! The pipeline: receive → decode → golden signals → sample → batch → queue → export.
 //!
 //! Receivers hand each checked request to a [`Consumer`], which offers it to every pipeline the
-//! receiver feeds. Stages 3 and 4 (golden signals and sampling, crate `weir-sampler`) belong in
-//! [`Consumer::offer`], on the receiver's own task, so that they see every span and scale with the
-//! connections; until they exist a request goes straight to the pipeline's batch stage
+//! receiver feeds. Stage 3, golden signals ([`crate::golden`]), runs in [`Consumer::offer`], on the
+//! receiver's own task, so that it sees every span and scales with the connections; stage 4
+//! (sampling) will join it there. A request then goes to the pipeline's batch stage
 //! ([`crate::batch`]), whose batches go to every exporter's queue ([`crate::queue`]).
 
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use weir_proto::Encoded;
 
 use crate::admission::Reservation;
 use crate::channel::{Permit, Sender, TrySendError};
+use crate::golden::GoldenStage;
 
 /// Requests a pipeline's batch stage may have waiting before receivers refuse more; the memory
 /// budget, not this count, is what bounds bytes.
@@ -84,23 +85,29 @@ impl From<Envelope> for Batch {
     }
 }
 
-/// Where one receiver sends one signal: the inputs of every pipeline that lists the receiver.
-#[derive(Debug, Clone)]
+/// Where one receiver sends one signal: the inputs of every pipeline that lists the receiver, and
+/// the golden-signal stages of those pipelines.
+#[derive(Clone)]
 pub struct Consumer {
     inputs: Vec<Sender<Envelope>>,
+    /// Each stage once, however many of the pipelines list it: a span is counted once per stage.
+    golden: Vec<Arc<GoldenStage>>,
 }
 
 impl Consumer {
-    /// A consumer feeding `inputs`.
-    pub fn new(inputs: Vec<Sender<Envelope>>) -> Consumer {
-        Consumer { inputs }
+    /// A consumer feeding `inputs`, counting golden signals in `golden` first.
+    pub fn new(inputs: Vec<Sender<Envelope>>, golden: Vec<Arc<GoldenStage>>) -> Consumer {
+        Consumer { inputs, golden }
     }
 
     /// Passes a request to every pipeline, or to none: room is reserved in all of them first, so a
-    /// refused request was accepted nowhere and the client's retry cannot duplicate data.
+    /// refused request was accepted nowhere and the client's retry cannot duplicate data (nor its
+    /// golden signals, counted only once room is reserved).
     pub fn offer(&self, envelope: Envelope) -> Result<(), TrySendError> {
         if let [only] = self.inputs.as_slice() {
-            only.try_reserve()?.send(envelope);
+            let permit = only.try_reserve()?;
+            self.count(&envelope);
+            permit.send(envelope);
             return Ok(());
         }
         let permits = self
@@ -108,6 +115,7 @@ impl Consumer {
             .iter()
             .map(Sender::try_reserve)
             .collect::<Result<Vec<Permit<'_, Envelope>>, _>>()?;
+        self.count(&envelope);
         let mut permits = permits.into_iter();
         let last = permits.next_back();
         for permit in permits {
@@ -120,5 +128,20 @@ impl Consumer {
             permit.send(envelope);
         }
         Ok(())
+    }
+
+    fn count(&self, envelope: &Envelope) {
+        for stage in &self.golden {
+            stage.record(&envelope.payload);
+        }
+    }
+}
+
+impl std::fmt::Debug for Consumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumer")
+            .field("inputs", &self.inputs.len())
+            .field("golden", &self.golden.len())
+            .finish()
     }
 }

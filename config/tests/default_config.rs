@@ -32,12 +32,18 @@ fn default_config_loads_with_the_documented_values() {
         ProcessorConfig::MemoryLimiter(MemoryLimiterConfig { limit_mib: 512 })
     );
     assert!(matches!(config.processors[&id("batch")], ProcessorConfig::Batch(_)));
+    assert_eq!(config.processors[&id("golden_signals")], ProcessorConfig::GoldenSignals(GoldenSignalsConfig::default()));
     for signal in ["traces", "metrics", "logs"] {
         let ExporterConfig::File(file) = &config.exporters[&id(&format!("file/{signal}"))] else { panic!("not file") };
         assert_eq!(file.path, format!("./weir-data/{signal}.jsonl"));
         let pipeline = &config.service.pipelines[&signal.parse().unwrap()];
         assert_eq!(pipeline.receivers, [id("otlp")]);
-        assert_eq!(pipeline.processors, [id("memory_limiter"), id("batch")]);
+        let processors: &[_] = if signal == "traces" {
+            &[id("memory_limiter"), id("golden_signals"), id("batch")]
+        } else {
+            &[id("memory_limiter"), id("batch")]
+        };
+        assert_eq!(pipeline.processors, processors);
         assert_eq!(pipeline.exporters, [id(&format!("file/{signal}"))]);
     }
     assert_eq!(config.service.telemetry.metrics.address, "0.0.0.0:8888");

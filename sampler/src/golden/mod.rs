@@ -116,6 +116,20 @@ impl GoldenSignals {
         }
     }
 
+    /// The attribute keys recording may look up: the dimensions', then the HTTP status ones if
+    /// 5xx responses count as errors. A caller can read them from a resource once for all its spans.
+    pub fn attribute_keys(&self) -> impl Iterator<Item = &str> {
+        let http = if self.http_server_errors {
+            &HTTP_STATUS_KEYS[..]
+        } else {
+            &[]
+        };
+        self.dimensions
+            .iter()
+            .map(|d| d.key.as_str())
+            .chain(http.iter().copied())
+    }
+
     /// Series kept now, the overflow series not counted.
     pub fn series_count(&self) -> usize {
         self.count.load(Ordering::Relaxed)

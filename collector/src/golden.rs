@@ -1,0 +1,128 @@
+//! Stage 3: golden signals from every span of an accepted traces request, before any sampling.
+//!
+//! Runs on the receiver's task, inside [`crate::pipeline::Consumer::offer`], once the request has
+//! room in every pipeline: a request counted is a request accepted, so a client's retry of a
+//! refused one is not counted twice.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+use weir_proto::wire::{self, Value};
+use weir_proto::{Encoded, Signal};
+use weir_sampler::golden::{AttributeValue, GoldenSignals, SpanFacts, Weight};
+use weir_sampler::sample::read_ot;
+
+/// Longest wait between two expiry passes, whatever the idle timeout.
+const MAX_EXPIRY_PERIOD: Duration = Duration::from_secs(30);
+
+/// A `golden_signals` processor as the pipelines run it.
+pub struct GoldenStage {
+    signals: GoldenSignals,
+    /// Series age by this monotonic clock, in whole seconds: the wall clock may step back.
+    started: Instant,
+    expiry_period: Duration,
+}
+
+impl GoldenStage {
+    /// A stage recording into `signals`, whose idle series expire after `idle_timeout`.
+    pub fn new(signals: GoldenSignals, idle_timeout: Duration) -> GoldenStage {
+        GoldenStage {
+            signals,
+            started: Instant::now(),
+            expiry_period: (idle_timeout / 4).clamp(Duration::from_secs(1), MAX_EXPIRY_PERIOD),
+        }
+    }
+
+    /// The signals, for `/metrics`.
+    pub fn signals(&self) -> &GoldenSignals {
+        &self.signals
+    }
+
+    /// Counts every span of `request`; other signals pass untouched.
+    pub fn record(&self, request: &Encoded) {
+        if request.signal() != Signal::Traces {
+            return;
+        }
+        let mut recorder = self.signals.recorder(self.now());
+        // Resource attributes are the same for every span of a resource entry: read them once.
+        let mut from_resource: Vec<(&str, Option<Value<'_>>)> = Vec::new();
+        for block in request.blocks() {
+            let mut resource_read = false;
+            wire::for_each_span(block, |resource, span| {
+                if !resource_read {
+                    from_resource.clear();
+                    from_resource.extend(
+                        self.signals
+                            .attribute_keys()
+                            .map(|key| (key, resource.attribute(key))),
+                    );
+                    resource_read = true;
+                }
+                let facts = SpanFacts {
+                    service: resource.service_name(),
+                    name: span.name(),
+                    kind: span.kind(),
+                    status: span.status_code(),
+                    duration_ns: span
+                        .end_time_unix_nano()
+                        .saturating_sub(span.start_time_unix_nano()),
+                    weight: weight(span.trace_state()),
+                };
+                recorder.record(&facts, |key| {
+                    attribute(span.attribute(key).or_else(|| {
+                        from_resource
+                            .iter()
+                            .find(|(known, _)| *known == key)
+                            .and_then(|(_, value)| *value)
+                    }))
+                });
+            });
+        }
+    }
+
+    /// Drops idle series every quarter of the idle timeout until `stop` is cancelled.
+    pub async fn expire_until(self: Arc<Self>, stop: CancellationToken) {
+        let mut ticks = tokio::time::interval(self.expiry_period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = ticks.tick() => {
+                    let expired = self.signals.expire(self.now());
+                    if expired > 0 {
+                        tracing::debug!(message = "Golden-signal series expired.", expired);
+                    }
+                }
+            }
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+}
+
+/// How many spans one stands for: 1/p when an upstream sampler kept it with probability p and said
+/// so in its tracestate's `th`, so the signals stay right behind head sampling.
+fn weight(trace_state: &str) -> Weight {
+    if trace_state.is_empty() {
+        return Weight::ONE;
+    }
+    read_ot(trace_state)
+        .threshold
+        .map_or(Weight::ONE, |threshold| {
+            Weight::from_adjusted_count(threshold.adjusted_count())
+        })
+}
+
+/// An attribute as a dimension's value; arrays, maps and bytes make no label.
+fn attribute(value: Option<Value<'_>>) -> Option<AttributeValue<'_>> {
+    match value? {
+        Value::Str(text) => Some(AttributeValue::Str(text)),
+        Value::Int(n) => Some(AttributeValue::Int(n)),
+        Value::Double(x) => Some(AttributeValue::Double(x)),
+        Value::Bool(b) => Some(AttributeValue::Bool(b)),
+        Value::Other => None,
+    }
+}
