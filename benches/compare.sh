@@ -8,6 +8,7 @@
 # Settings, each measured on both collectors, alternating weir, rotel, weir, rotel… per round:
 #   equal-work     clients send uncompressed, both collectors export gzip
 #   weir-defaults  clients send uncompressed, weir exports zstd (its default), rotel gzip (its only codec)
+#   weir-signals   as weir-defaults, and weir computes golden signals from every span (golden_signals)
 # plus the ceiling: the same load sent straight to the sink.
 #
 # Per collector and round: spans/s at saturation (--total), the collector's CPU µs per 1,000 spans
@@ -15,7 +16,7 @@
 # p99 client latency at half the saturation rate, idle RSS and time to ready.
 #
 # Environment: ROUNDS (3), TOTAL (2000000 spans per saturation run), LATENCY_DURATION (10s),
-# SETTINGS ("equal-work weir-defaults"), QUICK=1 (1 round, 50000 spans, 2s: a smoke test),
+# SETTINGS ("equal-work weir-defaults weir-signals"), QUICK=1 (1 round, 50000 spans, 2s: a smoke test),
 # LOADGEN (path to weir-loadgen), SKIP_BUILD=1 (use the binaries already in target/release).
 # SWEEP=1 runs curves instead (SWEEP_SIZES, SWEEP_TOTAL, SWEEP_LOADS, SWEEP_DURATION,
 # SWEEP_SETTING) into target/compare/sweep.jsonl, and draws docs/compare-*.png with
@@ -47,7 +48,7 @@ else
     TOTAL=${TOTAL:-2000000}
     LATENCY_DURATION=${LATENCY_DURATION:-10s}
 fi
-SETTINGS=${SETTINGS:-equal-work weir-defaults}
+SETTINGS=${SETTINGS:-equal-work weir-defaults weir-signals}
 # SWEEP=1 draws curves instead of the rounds: saturation at each request size, then latency at
 # each offered load (fractions of the faster collector's saturation at 512 spans per request).
 SWEEP=${SWEEP:-0}
@@ -268,7 +269,8 @@ sink_settle() {
 # Writes weir's config for one run: OTLP in on $2 (gRPC) and $3 (HTTP), admin on $4, everything
 # to the sink compressed with $5.
 write_weir_config() {
-    local file=$1 grpc=$2 http=$3 admin=$4 compression=$5
+    local file=$1 grpc=$2 http=$3 admin=$4 compression=$5 processors="memory_limiter, batch"
+    [[ ${WEIR_GOLDEN:-0} == 1 ]] && processors="memory_limiter, golden_signals, batch"
     cat >"$file" <<EOF
 # Written by benches/compare.sh for one run.
 receivers:
@@ -278,6 +280,7 @@ receivers:
       http: { endpoint: "127.0.0.1:$http" }
 processors:
   memory_limiter: { limit_mib: 1024 }
+  golden_signals: {}
   batch: { send_batch_size: $BATCH_SIZE, send_batch_max_size: $BATCH_SIZE, timeout: $BATCH_TIMEOUT }
 exporters:
   otlp/sink: { endpoint: "http://127.0.0.1:$SINK_GRPC", compression: $compression }
@@ -286,7 +289,7 @@ service:
     logs: { level: warn }
     metrics: { address: "127.0.0.1:$admin" }
   pipelines:
-    traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp/sink] }
+    traces: { receivers: [otlp], processors: [$processors], exporters: [otlp/sink] }
 EOF
 }
 
@@ -432,8 +435,8 @@ measure() {
 export_compression() {
     case "$1/$2" in
     equal-work/*) echo gzip ;;
-    weir-defaults/weir) echo zstd ;;
-    weir-defaults/rotel) echo gzip ;;
+    weir-defaults/weir | weir-signals/weir) echo zstd ;;
+    weir-defaults/rotel | weir-signals/rotel) echo gzip ;;
     *) die "unknown setting $1" ;;
     esac
 }
@@ -441,6 +444,8 @@ export_compression() {
 run_collector() {
     local setting=$1 collector=$2 round=$3
     EXPORT_COMPRESSION=$(export_compression "$setting" "$collector")
+    WEIR_GOLDEN=0
+    [[ $setting == weir-signals ]] && WEIR_GOLDEN=1
     start_collector "$collector" "$EXPORT_COMPRESSION" "$setting-$collector-r$round"
     log "$collector started in ${READY_MS} ms, idle RSS $((IDLE_RSS / 1024)) KiB, exporting $EXPORT_COMPRESSION"
     measure "$setting" "$collector" "$round" "$COLLECTOR_PORT" "$COLLECTOR_PID"

@@ -17,6 +17,7 @@ import time
 SETTINGS = {
     "equal-work": "Equal work: clients send uncompressed, both collectors export gzip",
     "weir-defaults": "weir's defaults: clients send uncompressed, weir exports zstd, rotel gzip",
+    "weir-signals": "weir's defaults with golden signals from every span (processor golden_signals), rotel as in weir's defaults",
 }
 
 

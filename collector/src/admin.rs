@@ -12,6 +12,7 @@ use axum::routing::get;
 
 use crate::admission::MemoryBudget;
 use crate::golden::GoldenStage;
+use crate::sample::SampleStage;
 use crate::telemetry::Telemetry;
 
 /// What the admin endpoints read.
@@ -22,6 +23,8 @@ pub struct AdminState {
     pub budget: Arc<MemoryBudget>,
     /// The golden signals, computed from spans.
     pub golden: Vec<Arc<GoldenStage>>,
+    /// The adaptive samplers.
+    pub samplers: Vec<Arc<SampleStage>>,
     /// Set once every receiver listens; cleared when shutdown begins.
     pub ready: AtomicBool,
 }
@@ -52,11 +55,14 @@ async fn metrics(State(state): State<Arc<AdminState>>) -> impl IntoResponse {
     )
 }
 
-/// weir's own metrics, then the golden signals.
+/// weir's own metrics, then the golden signals and the samplers'.
 fn render(state: &AdminState) -> String {
     let mut text = state.telemetry.render(&state.budget);
     for stage in &state.golden {
         stage.signals().write_prometheus(&mut text);
+    }
+    for stage in &state.samplers {
+        stage.write_prometheus(&mut text);
     }
     text
 }

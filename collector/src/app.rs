@@ -20,11 +20,12 @@ use weir_sampler::golden::GoldenSignals;
 use crate::admin::{self, AdminState};
 use crate::admission::{self, MemoryBudget};
 use crate::batch::{self, Batcher};
-use crate::channel::{self, Sender};
+use crate::channel;
 use crate::golden::GoldenStage;
-use crate::pipeline::{Consumer, Envelope, PIPELINE_CHANNEL_CAPACITY};
+use crate::pipeline::{Consumer, Input, PIPELINE_CHANNEL_CAPACITY};
 use crate::queue::{ExportQueue, QueueInput};
 use crate::receive::{self, Routes, SignalRoute};
+use crate::sample::SampleStage;
 use crate::telemetry::Telemetry;
 
 /// Why weir could not start or stopped with an error.
@@ -85,13 +86,13 @@ struct Running {
     queues: Vec<ExportQueue>,
     admin: tokio::task::JoinHandle<()>,
     stop_admin: CancellationToken,
-    /// Housekeeping beside the data path: golden-signal expiry.
+    /// Housekeeping beside the data path: golden-signal expiry, sampling decisions.
     background: JoinSet<()>,
     stop_background: CancellationToken,
 }
 
-/// Builds every stage, in the order data flows: receive → decode → golden signals → batch → queue →
-/// export.
+/// Builds every stage, in the order data flows: receive → decode → golden signals → sample → batch →
+/// queue → export.
 async fn start(config: &Config) -> Result<Running, AppError> {
     let telemetry = Telemetry::new();
     let budget = memory_budget(config);
@@ -144,6 +145,11 @@ async fn start(config: &Config) -> Result<Running, AppError> {
     for stage in golden.values() {
         background.spawn(Arc::clone(stage).expire_until(stop_background.clone()));
     }
+    // Sample: one stage per adaptive_sampler processor, shared by the pipelines that list it.
+    let samplers = sample_stages(config);
+    for stage in samplers.values() {
+        background.spawn(Arc::clone(stage).decide_until(stop_background.clone()));
+    }
 
     // Batch: one stage per pipeline, feeding its exporters' queues.
     let mut batchers = JoinSet::new();
@@ -166,6 +172,7 @@ async fn start(config: &Config) -> Result<Running, AppError> {
             .filter_map(|id| queue_inputs.get(id).cloned())
             .collect();
         batchers.spawn(batch::task::run(output, batcher, outputs, metrics));
+        let sampler = pipeline.processors.iter().find_map(|id| samplers.get(id));
         let stages: Vec<&Arc<GoldenStage>> = pipeline
             .processors
             .iter()
@@ -175,7 +182,10 @@ async fn start(config: &Config) -> Result<Running, AppError> {
             let inputs = pipeline_inputs
                 .entry((receiver.clone(), pipeline_id.signal()))
                 .or_default();
-            inputs.senders.push(input.clone());
+            inputs.senders.push(Input {
+                sender: input.clone(),
+                sampler: sampler.cloned(),
+            });
             for stage in &stages {
                 if !inputs.golden.iter().any(|known| Arc::ptr_eq(known, stage)) {
                     inputs.golden.push(Arc::clone(stage));
@@ -257,6 +267,7 @@ async fn start(config: &Config) -> Result<Running, AppError> {
         telemetry,
         budget,
         golden: golden.into_values().collect(),
+        samplers: samplers.into_values().collect(),
         ready: Default::default(),
     });
     let stop_admin = CancellationToken::new();
@@ -417,7 +428,7 @@ fn build_exporter(
 /// What one receiver's requests of one signal feed: the pipelines' inputs and golden-signal stages.
 #[derive(Default)]
 struct PipelineInputs {
-    senders: Vec<Sender<Envelope>>,
+    senders: Vec<Input>,
     golden: Vec<Arc<GoldenStage>>,
 }
 
@@ -441,6 +452,24 @@ fn golden_stages(config: &Config) -> Result<BTreeMap<ComponentId, Arc<GoldenStag
         }
     }
     Ok(stages)
+}
+
+/// A stage for every adaptive_sampler processor some pipeline lists.
+fn sample_stages(config: &Config) -> BTreeMap<ComponentId, Arc<SampleStage>> {
+    let mut stages = BTreeMap::new();
+    for id in config
+        .service
+        .pipelines
+        .values()
+        .flat_map(|p| &p.processors)
+    {
+        if let Some(ProcessorConfig::AdaptiveSampler(sampler)) = config.processors.get(id) {
+            stages
+                .entry(id.clone())
+                .or_insert_with(|| Arc::new(SampleStage::new(id, sampler)));
+        }
+    }
+    stages
 }
 
 fn route(

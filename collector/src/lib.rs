@@ -1,6 +1,6 @@
 //! The weir collector: receivers, pipelines and the admin server.
 //!
-//! Data flows receive → decode → golden signals → (sample) → batch → queue → export; see
+//! Data flows receive → decode → golden signals → sample → batch → queue → export; see
 //! ARCHITECTURE.md.
 
 #![forbid(unsafe_code)]
@@ -11,6 +11,7 @@ pub mod golden;
 pub mod pipeline;
 pub mod queue;
 pub mod receive;
+pub mod sample;
 
 pub mod admin;
 pub mod admission;

@@ -2,8 +2,9 @@
 //!
 //! Receivers hand each checked request to a [`Consumer`], which offers it to every pipeline the
 //! receiver feeds. Stage 3, golden signals ([`crate::golden`]), runs in [`Consumer::offer`], on the
-//! receiver's own task, so that it sees every span and scales with the connections; stage 4
-//! (sampling) will join it there. A request then goes to the pipeline's batch stage
+//! receiver's own task, so that it sees every span and scales with the connections; stage 4, the
+//! adaptive sampler ([`crate::sample`]), follows it there, per pipeline. A request then goes to the
+//! pipeline's batch stage
 //! ([`crate::batch`]), whose batches go to every exporter's queue ([`crate::queue`]).
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use weir_proto::Encoded;
 use crate::admission::Reservation;
 use crate::channel::{Permit, Sender, TrySendError};
 use crate::golden::GoldenStage;
+use crate::sample::SampleStage;
 
 /// Requests a pipeline's batch stage may have waiting before receivers refuse more; the memory
 /// budget, not this count, is what bounds bytes.
@@ -85,47 +87,70 @@ impl From<Envelope> for Batch {
     }
 }
 
+/// One pipeline's input as a receiver sees it: where requests go, and the sampler they pass first.
+#[derive(Clone)]
+pub struct Input {
+    /// The pipeline's batch stage.
+    pub sender: Sender<Envelope>,
+    /// The pipeline's adaptive sampler, if it lists one.
+    pub sampler: Option<Arc<SampleStage>>,
+}
+
 /// Where one receiver sends one signal: the inputs of every pipeline that lists the receiver, and
 /// the golden-signal stages of those pipelines.
 #[derive(Clone)]
 pub struct Consumer {
-    inputs: Vec<Sender<Envelope>>,
+    inputs: Vec<Input>,
     /// Each stage once, however many of the pipelines list it: a span is counted once per stage.
     golden: Vec<Arc<GoldenStage>>,
 }
 
 impl Consumer {
     /// A consumer feeding `inputs`, counting golden signals in `golden` first.
-    pub fn new(inputs: Vec<Sender<Envelope>>, golden: Vec<Arc<GoldenStage>>) -> Consumer {
+    pub fn new(inputs: Vec<Input>, golden: Vec<Arc<GoldenStage>>) -> Consumer {
         Consumer { inputs, golden }
     }
 
     /// Passes a request to every pipeline, or to none: room is reserved in all of them first, so a
     /// refused request was accepted nowhere and the client's retry cannot duplicate data (nor its
-    /// golden signals, counted only once room is reserved).
-    pub fn offer(&self, envelope: Envelope) -> Result<(), TrySendError> {
+    /// golden signals, counted only once room is reserved). Golden signals see every span; each
+    /// pipeline then gets what its sampler keeps.
+    pub fn offer(&self, mut envelope: Envelope) -> Result<(), TrySendError> {
         if let [only] = self.inputs.as_slice() {
-            let permit = only.try_reserve()?;
+            let permit = only.sender.try_reserve()?;
             self.count(&envelope);
-            permit.send(envelope);
+            if let Some(payload) = sampled(only.sampler.as_ref(), envelope.payload) {
+                envelope.payload = payload;
+                permit.send(envelope);
+            }
             return Ok(());
         }
         let permits = self
             .inputs
             .iter()
-            .map(Sender::try_reserve)
+            .map(|input| input.sender.try_reserve())
             .collect::<Result<Vec<Permit<'_, Envelope>>, _>>()?;
         self.count(&envelope);
-        let mut permits = permits.into_iter();
-        let last = permits.next_back();
-        for permit in permits {
-            permit.send(Envelope {
-                payload: envelope.payload.clone(),
-                reservation: envelope.reservation.duplicate(),
-            });
-        }
-        if let Some(permit) = last {
-            permit.send(envelope);
+        // A sampler listed by several of these pipelines decides the request once.
+        let mut decided: Vec<(&Arc<SampleStage>, Option<Encoded>)> = Vec::new();
+        for (input, permit) in self.inputs.iter().zip(permits) {
+            let payload = match &input.sampler {
+                None => Some(envelope.payload.clone()),
+                Some(stage) => match decided.iter().find(|(known, _)| Arc::ptr_eq(known, stage)) {
+                    Some((_, done)) => done.clone(),
+                    None => {
+                        let done = sampled(Some(stage), envelope.payload.clone());
+                        decided.push((stage, done.clone()));
+                        done
+                    }
+                },
+            };
+            if let Some(payload) = payload {
+                permit.send(Envelope {
+                    payload,
+                    reservation: envelope.reservation.duplicate(),
+                });
+            }
         }
         Ok(())
     }
@@ -135,6 +160,17 @@ impl Consumer {
             stage.record(&envelope.payload);
         }
     }
+}
+
+/// What `sampler` keeps of `payload`: all of it without a sampler, `None` if it keeps no span of a
+/// request that had some.
+fn sampled(sampler: Option<&Arc<SampleStage>>, payload: Encoded) -> Option<Encoded> {
+    let Some(stage) = sampler else {
+        return Some(payload);
+    };
+    let items = payload.item_count();
+    let kept = stage.sample(payload);
+    (kept.item_count() > 0 || items == 0).then_some(kept)
 }
 
 impl std::fmt::Debug for Consumer {

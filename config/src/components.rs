@@ -37,12 +37,13 @@ impl Component for ReceiverConfig {
 
 impl Component for ProcessorConfig {
     const ROLE: &'static str = "processor";
-    const KINDS: &'static [&'static str] = &["batch", "memory_limiter", "golden_signals"];
+    const KINDS: &'static [&'static str] = &["batch", "memory_limiter", "golden_signals", "adaptive_sampler"];
     fn body<'de, D: Deserializer<'de>>(id: &ComponentId, body: D) -> Result<Self, D::Error> {
         match id.kind() {
             "batch" => or_default(body).map(ProcessorConfig::Batch),
             "memory_limiter" => or_default(body).map(ProcessorConfig::MemoryLimiter),
             "golden_signals" => or_default(body).map(ProcessorConfig::GoldenSignals),
+            "adaptive_sampler" => or_default(body).map(ProcessorConfig::AdaptiveSampler),
             _ => Err(unknown_kind::<Self, _>(id)),
         }
     }

@@ -15,6 +15,7 @@ mod hints;
 pub mod id;
 mod load;
 mod path;
+mod sampler;
 pub mod schema;
 mod substitute;
 mod tree;
@@ -25,6 +26,7 @@ use std::path::Path;
 pub use builtin::{DEFAULT_CONFIG_YAML, default_config};
 pub use error::{ConfigError, ConfigErrors, Position};
 pub use golden::*;
+pub use sampler::*;
 pub use id::{ComponentId, PipelineId};
 pub use schema::*;
 

@@ -131,6 +131,8 @@ pub enum ProcessorConfig {
     MemoryLimiter(MemoryLimiterConfig),
     /// `golden_signals`.
     GoldenSignals(crate::golden::GoldenSignalsConfig),
+    /// `adaptive_sampler`.
+    AdaptiveSampler(crate::sampler::AdaptiveSamplerConfig),
 }
 
 /// `processors.batch`.

@@ -3,6 +3,7 @@
 mod address;
 mod components;
 mod golden;
+mod sampler;
 
 use std::collections::BTreeMap;
 
@@ -65,14 +66,28 @@ fn pipelines(config: &Config, issues: &mut Issues) {
         references(issues, &path.key("receivers"), "receiver", &pipeline.receivers, &config.receivers, true);
         references(issues, &path.key("processors"), "processor", &pipeline.processors, &config.processors, false);
         references(issues, &path.key("exporters"), "exporter", &pipeline.exporters, &config.exporters, true);
+        let samplers: Vec<&ComponentId> = pipeline
+            .processors
+            .iter()
+            .filter(|p| matches!(config.processors.get(*p), Some(ProcessorConfig::AdaptiveSampler(_))))
+            .collect();
+        if let [first, second, ..] = samplers.as_slice() {
+            issues.push(
+                path.key("processors"),
+                format!("`{first}` and `{second}` both sample this pipeline: list one adaptive_sampler"),
+            );
+        }
         if id.signal() != weir_proto::Signal::Traces {
             for (i, processor) in pipeline.processors.iter().enumerate() {
-                if let Some(ProcessorConfig::GoldenSignals(_)) = config.processors.get(processor) {
-                    issues.push(
-                        path.key("processors").index(i),
-                        format!("`{processor}` computes golden signals from spans: list it in a traces pipeline only"),
-                    );
-                }
+                let what = match config.processors.get(processor) {
+                    Some(ProcessorConfig::GoldenSignals(_)) => "computes golden signals from spans",
+                    Some(ProcessorConfig::AdaptiveSampler(_)) => "samples traces",
+                    _ => continue,
+                };
+                issues.push(
+                    path.key("processors").index(i),
+                    format!("`{processor}` {what}: list it in a traces pipeline only"),
+                );
             }
         }
     }

@@ -48,6 +48,17 @@ impl Encoded {
         })
     }
 
+    /// A request of `signal` made of resource entries that [`wire::scan`] or the functions built on
+    /// it (`wire::split_block`, `wire::retain_spans`) returned.
+    pub fn from_blocks(signal: Signal, blocks: Vec<Block>) -> Encoded {
+        let items = blocks.iter().map(|b| b.items).sum();
+        Encoded {
+            signal,
+            blocks,
+            items,
+        }
+    }
+
     /// Encodes a decoded request, checking it as a received one would be.
     pub fn from_payload(payload: &Payload) -> Result<Encoded, ScanError> {
         Encoded::scan(payload.signal(), &Bytes::from(payload.encode_to_vec()))

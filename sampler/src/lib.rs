@@ -6,5 +6,6 @@
 
 #![forbid(unsafe_code)]
 
+pub mod adaptive;
 pub mod golden;
 pub mod sample;

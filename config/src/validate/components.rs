@@ -60,6 +60,7 @@ pub(super) fn processors(processors: &BTreeMap<ComponentId, ProcessorConfig>, is
                 limiter.get_or_insert(id);
                 issues.positive(path.key("limit_mib"), memory_limiter.limit_mib);
             }
+            ProcessorConfig::AdaptiveSampler(sampler) => super::sampler::adaptive_sampler(&path, sampler, issues),
             ProcessorConfig::GoldenSignals(golden) => {
                 super::golden::golden_signals(&path, golden, issues);
                 if let Some(first) = namespaces.insert(&golden.namespace, id) {

@@ -307,3 +307,39 @@ fn golden_signals_processors_need_their_own_namespace() {
           each golden_signals processor its own namespace, or their series would collide in /metrics"]
     );
 }
+
+fn sampler(body: &str) -> Vec<String> {
+    issues(&format!(
+        "receivers: {{ otlp: {{ protocols: {{ grpc: {{}} }} }} }}\nprocessors: {{ adaptive_sampler: {body} }}\n\
+         exporters: {{ file/traces: {{ path: t.jsonl }} }}\nservice: {{ pipelines: {{ traces: {{ receivers: [otlp], \
+         processors: [adaptive_sampler], exporters: [file/traces] }} }} }}\n"
+    ))
+}
+
+#[test]
+fn adaptive_sampler_defaults_are_valid() {
+    assert_eq!(sampler("{}"), Vec::<String>::new());
+    assert_eq!(
+        sampler("{ policy: latency, always_keep: { slower_than: 2s }, overrides: [{ service: a, probability: 1 }] }"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn adaptive_sampler_settings_are_checked() {
+    assert_eq!(
+        sampler(
+            "{ mode: trace, key: service_operation, min_probability: 0, decision_interval: 0, \
+             target: { target_traces_per_second: -1 }, overrides: [{ service: a }, { service: b, probability: 2 }] }"
+        ),
+        [
+            "processors.adaptive_sampler.mode: trace mode (buffering whole traces before deciding) is not available in this version: use `span`",
+            "processors.adaptive_sampler.key: `service_operation` needs each span's entry operation, which only trace mode knows: use `service`",
+            "processors.adaptive_sampler.min_probability: must be a probability above 0 and at most 1, not 0",
+            "processors.adaptive_sampler.decision_interval: must be greater than 0, e.g. `5s`",
+            "processors.adaptive_sampler.target.target_traces_per_second: must be a number above 0, not -1",
+            "processors.adaptive_sampler.overrides[0]: set one of `probability` and `target_traces_per_second`",
+            "processors.adaptive_sampler.overrides[1].probability: must be a probability above 0 and at most 1, not 2",
+        ]
+    );
+}

@@ -42,6 +42,14 @@ pub struct ResourceView<'a> {
 }
 
 impl<'a> ResourceView<'a> {
+    /// The resource of `block`, a resource entry that [`scan`](super::scan) returned for traces.
+    ///
+    /// # Panics
+    /// If `block` did not come from such a scan.
+    pub fn of(block: &'a Block) -> Self {
+        Self::new(&block.bytes)
+    }
+
     /// Looks `service.name` up once per resource entry, since most stages ask for it on every span.
     fn new(entry: &'a [u8]) -> Self {
         let mut view = ResourceView {

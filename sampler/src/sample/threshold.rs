@@ -54,6 +54,16 @@ impl Threshold {
         Self(SPAN - kept)
     }
 
+    /// T as a number, for keeping a threshold in an atomic.
+    pub fn to_bits(self) -> u64 {
+        self.0
+    }
+
+    /// A threshold from [`Threshold::to_bits`]; values past 2^56 keep nothing.
+    pub fn from_bits(bits: u64) -> Self {
+        Self(bits.min(SPAN))
+    }
+
     /// The share of spans this threshold keeps, (2^56 - T) / 2^56.
     pub fn probability(self) -> f64 {
         (SPAN - self.0) as f64 / SPAN as f64

@@ -1,0 +1,186 @@
+//! The adaptive sampler end to end: golden signals count every span while the downstream server
+//! gets only the sampled traces (all the errors among them), each kept span says its threshold in
+//! `tracestate`, and two weir instances keep the same traces without talking to each other.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::fixtures::send_grpc;
+use common::sink::Sink;
+use common::{Ports, Weir, eventually, metric_sum};
+use weir_proto::Payload;
+use weir_proto::otlp::collector::trace::v1::ExportTraceServiceRequest;
+use weir_proto::otlp::common::v1::{AnyValue, KeyValue, any_value};
+use weir_proto::otlp::resource::v1::Resource;
+use weir_proto::otlp::trace::v1::{ResourceSpans, ScopeSpans, Span, Status};
+use weir_sampler::sample::Threshold;
+
+/// Traces sent, and how many of them err.
+const TRACES: u64 = 2000;
+const ERRORS: u64 = 100;
+
+fn traces() -> Payload {
+    let spans = (0..TRACES)
+        .map(|n| {
+            // Spread ids over the whole randomness range: a multiplicative hash of n.
+            let id = (u128::from(n) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
+            Span {
+                trace_id: id.to_be_bytes().to_vec(),
+                span_id: (n + 1).to_be_bytes().to_vec(),
+                name: "GET /cart".to_owned(),
+                kind: 2,
+                start_time_unix_nano: 1_700_000_000_000_000_000,
+                end_time_unix_nano: 1_700_000_000_020_000_000,
+                status: Some(Status {
+                    code: if n < ERRORS { 2 } else { 0 },
+                    message: String::new(),
+                }),
+                ..Span::default()
+            }
+        })
+        .collect();
+    Payload::Traces(ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![KeyValue {
+                    key: "service.name".to_owned(),
+                    value: Some(AnyValue {
+                        value: Some(any_value::Value::StringValue("checkout".to_owned())),
+                    }),
+                    ..KeyValue::default()
+                }],
+                ..Resource::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..ScopeSpans::default()
+            }],
+            ..ResourceSpans::default()
+        }],
+    })
+}
+
+fn config(ports: &Ports, sink: std::net::SocketAddr) -> String {
+    format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      grpc: {{ endpoint: "{grpc}" }}
+processors:
+  golden_signals: {{}}
+  adaptive_sampler: {{ initial_probability: 0.1 }}
+  batch: {{ timeout: 50ms }}
+exporters:
+  otlp/sink: {{ endpoint: "http://{sink}" }}
+service:
+  telemetry:
+    metrics: {{ address: "{admin}" }}
+  pipelines:
+    traces: {{ receivers: [otlp], processors: [golden_signals, adaptive_sampler, batch], exporters: [otlp/sink] }}
+"#,
+        grpc = ports.grpc,
+        admin = ports.admin
+    )
+}
+
+fn kept_spans(sink: &Sink) -> Vec<Span> {
+    sink.received()
+        .into_iter()
+        .flat_map(|payload| match payload {
+            Payload::Traces(r) => r.resource_spans,
+            _ => Vec::new(),
+        })
+        .flat_map(|r| r.scope_spans)
+        .flat_map(|s| s.spans)
+        .collect()
+}
+
+/// Sends the traces to a new weir and returns what its sink received, and its `/metrics`.
+async fn through_weir() -> (Vec<Span>, String) {
+    let sink = Sink::start().await;
+    let ports = Ports::new();
+    let weir = Weir::start(&ports, &config(&ports, sink.addr)).await;
+    send_grpc(ports.grpc, &traces(), None)
+        .await
+        .expect("export");
+    let calls = async || {
+        metric_sum(
+            &weir.metrics().await,
+            "traces_span_metrics_calls_total",
+            &[],
+        ) == TRACES as f64
+    };
+    assert!(eventually(Duration::from_secs(10), calls).await);
+    // Everything kept is delivered once the batch times out.
+    let mut last = usize::MAX;
+    assert!(
+        eventually(Duration::from_secs(10), async || {
+            let now = sink.items();
+            let settled = now == last && now > 0;
+            last = now;
+            settled
+        })
+        .await
+    );
+    (kept_spans(&sink), weir.metrics().await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sampled_traces_go_on_while_golden_signals_count_them_all() {
+    let (kept, metrics) = through_weir().await;
+    let errors = kept
+        .iter()
+        .filter(|s| s.status.as_ref().is_some_and(|s| s.code == 2))
+        .count();
+    assert_eq!(errors as u64, ERRORS, "every error trace is kept");
+    let th = Threshold::from_probability(0.1).encode().expect("0.1 has a th");
+    // 1900 others at the initial probability 0.1: 190 expected, sd 13; 4 sd either side.
+    let others = kept.len() - errors;
+    assert!(
+        (138..=242).contains(&others),
+        "kept {others} of 1900 at p = 0.1"
+    );
+    assert!(
+        kept.iter()
+            .filter(|s| s.status.as_ref().is_none_or(|s| s.code != 2))
+            .all(|s| s.trace_state == format!("ot=th:{}", th.as_str())),
+        "a span kept at p = 0.1 carries its threshold: {:?}",
+        kept.iter().map(|s| &s.trace_state).collect::<BTreeSet<_>>()
+    );
+    assert_eq!(
+        metric_sum(&metrics, "traces_span_metrics_calls_total", &[]),
+        TRACES as f64,
+        "golden signals see every span"
+    );
+    assert_eq!(
+        metric_sum(
+            &metrics,
+            "weir_sampler_spans_total",
+            &[r#"service="checkout""#, r#"decision="kept""#]
+        ),
+        kept.len() as f64
+    );
+    assert_eq!(
+        metric_sum(
+            &metrics,
+            "weir_sampler_probability",
+            &[r#"service="checkout""#]
+        ),
+        0.1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_keep_the_same_traces() {
+    let (a, b) = tokio::join!(through_weir(), through_weir());
+    let ids = |spans: &[Span]| {
+        spans
+            .iter()
+            .map(|s| s.trace_id.clone())
+            .collect::<BTreeSet<_>>()
+    };
+    assert_eq!(ids(&a.0), ids(&b.0));
+}

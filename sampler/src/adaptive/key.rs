@@ -1,0 +1,69 @@
+//! One key's shared state: the threshold the per-span path reads, the counters it adds to, and the
+//! gauges the last decision left for `/metrics`.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use super::controller::Reading;
+use super::tally::Counters;
+use crate::golden::Buckets;
+use crate::sample::Threshold;
+
+/// One key (a service).
+#[derive(Debug)]
+pub(crate) struct KeyState {
+    /// The current [`Threshold`], as bits: the one value the per-span path reads.
+    threshold: AtomicU64,
+    pub(crate) counters: Counters,
+    pub(crate) gauges: Gauges,
+}
+
+/// What the last decision saw and chose, as `f64` bits, for `/metrics`.
+#[derive(Debug, Default)]
+pub(crate) struct Gauges {
+    pub(crate) probability: AtomicU64,
+    pub(crate) observed_traces_per_second: AtomicU64,
+    pub(crate) observed_spans_per_second: AtomicU64,
+    pub(crate) kept_traces_per_second: AtomicU64,
+    pub(crate) error_rate: AtomicU64,
+}
+
+impl KeyState {
+    pub(crate) fn new(initial_probability: f64, buckets: &Buckets) -> KeyState {
+        let key = KeyState {
+            threshold: AtomicU64::new(0),
+            counters: Counters::new(buckets),
+            gauges: Gauges::default(),
+        };
+        key.set_probability(initial_probability);
+        key
+    }
+
+    /// The threshold spans of this key are decided by.
+    pub(crate) fn threshold(&self) -> Threshold {
+        Threshold::from_bits(self.threshold.load(Relaxed))
+    }
+
+    /// Applies a decision: the new probability, and what it was made from.
+    pub(crate) fn publish(&self, p: f64, reading: &Reading) {
+        self.set_probability(p);
+        let gauges = &self.gauges;
+        gauges
+            .observed_traces_per_second
+            .store(reading.traces_per_second.to_bits(), Relaxed);
+        gauges
+            .observed_spans_per_second
+            .store(reading.spans_per_second.to_bits(), Relaxed);
+        gauges
+            .kept_traces_per_second
+            .store(reading.kept_traces_per_second.to_bits(), Relaxed);
+        gauges
+            .error_rate
+            .store(reading.error_rate.to_bits(), Relaxed);
+    }
+
+    fn set_probability(&self, p: f64) {
+        self.threshold
+            .store(Threshold::from_probability(p).to_bits(), Relaxed);
+        self.gauges.probability.store(p.to_bits(), Relaxed);
+    }
+}

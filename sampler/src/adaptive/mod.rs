@@ -1,0 +1,226 @@
+//! Stage 4, the adaptive sampler in `span` mode: each span is kept or dropped alone, by OpenTelemetry
+//! consistent probability sampling with its service's current probability, so every span of a trace
+//! gets the same answer under the same probability, on any replica, without coordination.
+//!
+//! The per-span path reads one atomic threshold per resource entry and counts into a tally on the
+//! stack, added to the key's atomics once per entry. A decision task calls [`AdaptiveSampler::decide`]
+//! every interval with the [`Controllers`] it owns: each key's counts are taken, smoothed and turned
+//! into the next probability by the configured policy. Nothing on either side takes a lock.
+
+mod controller;
+mod expose;
+mod key;
+mod settings;
+mod tally;
+#[cfg(test)]
+mod tests;
+
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+
+use foldhash::fast::RandomState;
+use papaya::{HashMap, HashMapRef, LocalGuard};
+use weir_config::{AdaptiveSamplerConfig, DEFAULT_BUCKETS_MS};
+use weir_proto::wire::{self, Keep, ResourceView, SpanView};
+use weir_proto::{Encoded, Signal};
+
+use crate::golden::{Buckets, UNKNOWN_SERVICE};
+use crate::sample::{OtSampling, Threshold, decide, read_ot, write_tracestate};
+pub use controller::Controllers;
+use key::KeyState;
+use settings::{Policy, Settings};
+use tally::Tally;
+
+/// The key spans of services past `max_keys` share.
+pub const OTHER_KEY: &str = "_other";
+
+/// `Span.kind` SERVER and CONSUMER: spans that start a service's part of a trace.
+const ENTRY_KINDS: [i32; 2] = [2, 5];
+
+/// `Status.code` ERROR.
+const STATUS_ERROR: i32 = 2;
+
+/// An `adaptive_sampler` processor.
+pub struct AdaptiveSampler {
+    settings: Settings,
+    /// Entry-span latency buckets, for the p95 the latency policy reads.
+    buckets: Buckets,
+    keys: HashMap<Box<str>, KeyState, RandomState>,
+    count: AtomicUsize,
+    other: KeyState,
+}
+
+impl AdaptiveSampler {
+    /// A sampler for `config` (which validation accepted).
+    pub fn new(config: &AdaptiveSamplerConfig) -> AdaptiveSampler {
+        let settings = Settings::new(config);
+        let bounds: Vec<Duration> = DEFAULT_BUCKETS_MS
+            .iter()
+            .map(|&ms| Duration::from_millis(ms))
+            .collect();
+        let buckets = Buckets::new(&bounds);
+        AdaptiveSampler {
+            other: KeyState::new(settings.initial_probability, &buckets),
+            settings,
+            buckets,
+            keys: HashMap::builder().hasher(RandomState::default()).build(),
+            count: AtomicUsize::new(0),
+        }
+    }
+
+    /// How often [`AdaptiveSampler::decide`] should run.
+    pub fn decision_interval(&self) -> Duration {
+        self.settings.tick
+    }
+
+    /// The spans of `request` this sampler keeps; other signals pass whole.
+    pub fn sample(&self, request: Encoded) -> Encoded {
+        if request.signal() != Signal::Traces {
+            return request;
+        }
+        let keys = self.keys.pin();
+        let mut kept = Vec::with_capacity(request.blocks().len());
+        for block in request.blocks() {
+            let service = ResourceView::of(block)
+                .service_name()
+                .unwrap_or(UNKNOWN_SERVICE);
+            let key = self.key(&keys, service);
+            let mut tally = Tally::default();
+            let threshold = key.threshold();
+            if let Some(block) = wire::retain_spans(block, |span, trace_state| {
+                self.keep(span, threshold, trace_state, &mut tally)
+            }) {
+                kept.push(block);
+            }
+            key.counters.add(&tally);
+        }
+        Encoded::from_blocks(request.signal(), kept)
+    }
+
+    /// The key of `service`: found, inserted, or [`OTHER_KEY`]'s past `max_keys`.
+    fn key<'k>(
+        &'k self,
+        keys: &'k HashMapRef<'_, Box<str>, KeyState, RandomState, LocalGuard<'_>>,
+        service: &str,
+    ) -> &'k KeyState {
+        if let Some(key) = keys.get(service) {
+            return key;
+        }
+        if self.count.load(Relaxed) >= self.settings.max_keys {
+            return &self.other;
+        }
+        match keys.try_insert_with(service.into(), || {
+            KeyState::new(self.settings.initial_probability, &self.buckets)
+        }) {
+            Ok(inserted) => {
+                self.count.fetch_add(1, Relaxed);
+                inserted
+            }
+            Err(existing) => existing,
+        }
+    }
+
+    /// Decides one span and counts it.
+    fn keep(
+        &self,
+        span: &SpanView<'_>,
+        ours: Threshold,
+        trace_state: &mut String,
+        tally: &mut Tally,
+    ) -> Keep {
+        let entry = span.parent_span_id().is_empty() || ENTRY_KINDS.contains(&span.kind());
+        let error = span.status_code() == STATUS_ERROR;
+        let duration = span
+            .end_time_unix_nano()
+            .saturating_sub(span.start_time_unix_nano());
+        tally.spans += 1;
+        if entry {
+            tally.traces += 1;
+            tally.errors += u64::from(error);
+            tally.latency[self.buckets.index(duration)] += 1;
+        }
+        let always = (self.settings.keep_errors && error)
+            || self
+                .settings
+                .keep_slower_than_ns
+                .is_some_and(|slow| duration >= slow);
+        let keep = if always {
+            Keep::AsIs
+        } else {
+            Self::consistent(span, ours, trace_state)
+        };
+        if keep != Keep::Drop {
+            tally.kept_spans += 1;
+            tally.kept_traces += u64::from(entry);
+        }
+        keep
+    }
+
+    /// The consistent-probability decision: kept iff the trace's randomness is at or above the larger
+    /// of our threshold and the one upstream applied; a kept span's tracestate says which.
+    fn consistent(span: &SpanView<'_>, ours: Threshold, trace_state: &mut String) -> Keep {
+        let Ok(trace_id) = <&[u8; 16]>::try_from(span.trace_id()) else {
+            // The scan admits only 16-byte trace ids; should that change, keep what cannot be decided.
+            return Keep::AsIs;
+        };
+        let incoming = match span.trace_state() {
+            "" => OtSampling::default(),
+            state => read_ot(state),
+        };
+        match decide(&incoming, trace_id, ours) {
+            None => Keep::Drop,
+            // Unchanged, or kept with probability 1 and no threshold to carry: nothing to write.
+            Some(th)
+                if Some(th) == incoming.threshold
+                    || th == Threshold::KEEP_ALL && incoming.threshold.is_none() =>
+            {
+                Keep::AsIs
+            }
+            Some(th) => match th.encode() {
+                Some(value) => {
+                    write_tracestate(span.trace_state(), value, trace_state);
+                    Keep::WithTraceState
+                }
+                None => Keep::Drop,
+            },
+        }
+    }
+
+    /// Recomputes every key's probability from the interval just ended: runs off the per-span path,
+    /// every [`AdaptiveSampler::decision_interval`], with the controllers the decision task owns.
+    pub fn decide(&self, controllers: &mut Controllers, now: Duration) {
+        let keys = self.keys.pin();
+        let all: Vec<(&str, &KeyState)> = keys
+            .iter()
+            .map(|(name, key)| (&**name, key))
+            .chain([(OTHER_KEY, &self.other)])
+            .collect();
+        let readings: Vec<_> = all
+            .iter()
+            .map(|(name, key)| {
+                controllers.of(name, &self.settings, now).read(
+                    &self.buckets,
+                    &key.counters.take(),
+                    now,
+                )
+            })
+            .collect();
+        let target = match &self.settings.policy {
+            Policy::Target(params) => {
+                let mut rates: Vec<f64> = readings.iter().map(|r| r.traces_per_second).collect();
+                params.capped_target(&mut rates)
+            }
+            _ => 0.0,
+        };
+        for ((name, key), reading) in all.into_iter().zip(readings) {
+            let p = controllers.of(name, &self.settings, now).decide(
+                &self.settings,
+                self.settings.fixed(name),
+                now,
+                reading,
+                target,
+            );
+            key.publish(p, &reading);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The sampler's configuration, turned into the policies' parameters once at start.
+
+use std::time::Duration;
+
+use weir_config::{AdaptiveSamplerConfig, PolicyKind};
+
+use crate::sample::policy::{LatencyParams, LinearParams, TargetParams};
+
+/// The lowest probability the latency policy sets, by its definition.
+const LATENCY_MIN_PROBABILITY: f64 = 0.01;
+
+/// Which policy sets the probabilities, with its parameters.
+#[derive(Clone, Debug)]
+pub(crate) enum Policy {
+    Target(TargetParams),
+    Linear(LinearParams),
+    Latency(LatencyParams),
+}
+
+/// A fixed setting for one service.
+#[derive(Clone, Debug)]
+pub(crate) enum Fixed {
+    Probability(f64),
+    Target(f64),
+}
+
+/// Everything the sampler reads of its config.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub(crate) policy: Policy,
+    pub(crate) initial_probability: f64,
+    pub(crate) keep_errors: bool,
+    pub(crate) keep_slower_than_ns: Option<u64>,
+    pub(crate) overrides: Vec<(String, Fixed)>,
+    pub(crate) max_keys: usize,
+    pub(crate) tick: Duration,
+}
+
+impl Settings {
+    pub(crate) fn new(config: &AdaptiveSamplerConfig) -> Settings {
+        let (min, max, initial) = (
+            config.min_probability,
+            config.max_probability,
+            config.initial_probability,
+        );
+        let policy = match config.policy {
+            PolicyKind::Target => Policy::Target(TargetParams {
+                target_traces_per_second: config.target.target_traces_per_second,
+                tolerance: config.target.tolerance,
+                error_boost: config.target.error_boost,
+                min_probability: min,
+                max_probability: max,
+                initial_probability: initial,
+                min_traces_per_second: config.target.min_traces_per_second,
+                decision_interval: config.decision_interval,
+                total_traces_per_second: config.target.total_traces_per_second,
+            }),
+            PolicyKind::Linear => Policy::Linear(LinearParams {
+                alpha: config.linear.alpha,
+                beta: config.linear.beta,
+                c: config.linear.c,
+                min_probability: min,
+                max_probability: max,
+                initial_probability: initial,
+                decision_interval: config.decision_interval,
+            }),
+            PolicyKind::Latency => Policy::Latency(LatencyParams {
+                k: config.latency.k,
+                reference_ms: config.latency.reference.as_secs_f64() * 1e3,
+                min_probability: min.max(LATENCY_MIN_PROBABILITY),
+                max_probability: max,
+                initial_probability: initial,
+                decision_interval: config.latency.decision_interval,
+                stabilization_time: config.latency.stabilization_time,
+            }),
+        };
+        let tick = match &policy {
+            Policy::Latency(params) => params.decision_interval,
+            _ => config.decision_interval,
+        };
+        Settings {
+            policy,
+            initial_probability: initial,
+            keep_errors: config.always_keep.errors,
+            keep_slower_than_ns: config
+                .always_keep
+                .slower_than
+                .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+            overrides: config
+                .overrides
+                .iter()
+                .filter_map(|o| {
+                    let fixed = match (o.probability, o.target_traces_per_second) {
+                        (Some(p), _) => Fixed::Probability(p),
+                        (None, Some(t)) => Fixed::Target(t),
+                        (None, None) => return None,
+                    };
+                    Some((o.service.clone(), fixed))
+                })
+                .collect(),
+            max_keys: usize::try_from(config.max_keys).unwrap_or(usize::MAX),
+            tick,
+        }
+    }
+
+    /// The fixed setting of `service`, if an override names it.
+    pub(crate) fn fixed(&self, service: &str) -> Option<&Fixed> {
+        self.overrides
+            .iter()
+            .find(|(name, _)| name == service)
+            .map(|(_, fixed)| fixed)
+    }
+}
