@@ -1,5 +1,6 @@
-//! The admin server: `/metrics` (weir's own telemetry), `/healthz` (the process runs) and `/readyz`
-//! (receivers are listening and weir is not shutting down).
+//! The admin server: `/metrics` (weir's own telemetry, golden signals, samplers), `/healthz` (the
+//! process runs), `/readyz` (receivers are listening and weir is not shutting down) and `/sampling`
+//! (the samplers' targets and overrides, changed at run time).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,6 +10,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+
+mod sampling;
 
 use crate::admission::MemoryBudget;
 use crate::golden::GoldenStage;
@@ -39,6 +42,7 @@ pub async fn serve(
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
+        .route("/sampling", get(sampling::read).put(sampling::change))
         .with_state(state);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)

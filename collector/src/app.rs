@@ -25,7 +25,7 @@ use crate::golden::GoldenStage;
 use crate::pipeline::{Consumer, Input, PIPELINE_CHANNEL_CAPACITY};
 use crate::queue::{ExportQueue, QueueInput};
 use crate::receive::{self, Routes, SignalRoute};
-use crate::sample::SampleStage;
+use crate::sample::{SampleStage, TuneRequests};
 use crate::telemetry::Telemetry;
 
 /// Why weir could not start or stopped with an error.
@@ -146,9 +146,11 @@ async fn start(config: &Config) -> Result<Running, AppError> {
         background.spawn(Arc::clone(stage).expire_until(stop_background.clone()));
     }
     // Sample: one stage per adaptive_sampler processor, shared by the pipelines that list it.
-    let samplers = sample_stages(config);
-    for stage in samplers.values() {
-        background.spawn(Arc::clone(stage).decide_until(stop_background.clone()));
+    let mut samplers = BTreeMap::new();
+    for (id, (stage, requests)) in sample_stages(config) {
+        let stage = Arc::new(stage);
+        background.spawn(Arc::clone(&stage).decide_until(requests, stop_background.clone()));
+        samplers.insert(id, stage);
     }
 
     // Batch: one stage per pipeline, feeding its exporters' queues.
@@ -454,8 +456,8 @@ fn golden_stages(config: &Config) -> Result<BTreeMap<ComponentId, Arc<GoldenStag
     Ok(stages)
 }
 
-/// A stage for every adaptive_sampler processor some pipeline lists.
-fn sample_stages(config: &Config) -> BTreeMap<ComponentId, Arc<SampleStage>> {
+/// A stage for every adaptive_sampler processor some pipeline lists, with its tuning requests.
+fn sample_stages(config: &Config) -> BTreeMap<ComponentId, (SampleStage, TuneRequests)> {
     let mut stages = BTreeMap::new();
     for id in config
         .service
@@ -466,7 +468,7 @@ fn sample_stages(config: &Config) -> BTreeMap<ComponentId, Arc<SampleStage>> {
         if let Some(ProcessorConfig::AdaptiveSampler(sampler)) = config.processors.get(id) {
             stages
                 .entry(id.clone())
-                .or_insert_with(|| Arc::new(SampleStage::new(id, sampler)));
+                .or_insert_with(|| SampleStage::new(id, sampler));
         }
     }
     stages

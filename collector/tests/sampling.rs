@@ -136,7 +136,9 @@ async fn sampled_traces_go_on_while_golden_signals_count_them_all() {
         .filter(|s| s.status.as_ref().is_some_and(|s| s.code == 2))
         .count();
     assert_eq!(errors as u64, ERRORS, "every error trace is kept");
-    let th = Threshold::from_probability(0.1).encode().expect("0.1 has a th");
+    let th = Threshold::from_probability(0.1)
+        .encode()
+        .expect("0.1 has a th");
     // 1900 others at the initial probability 0.1: 190 expected, sd 13; 4 sd either side.
     let others = kept.len() - errors;
     assert!(
@@ -183,4 +185,51 @@ async fn two_instances_keep_the_same_traces() {
             .collect::<BTreeSet<_>>()
     };
     assert_eq!(ids(&a.0), ids(&b.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_sampling_changes_a_running_sampler() {
+    let sink = Sink::start().await;
+    let ports = Ports::new();
+    let weir = Weir::start(&ports, &config(&ports, sink.addr)).await;
+    let url = format!("http://{}/sampling", ports.admin);
+    let json = [("content-type", "application/json")];
+
+    let (status, _, body) = common::put(
+        &url,
+        &json,
+        r#"{"overrides": [{"service": "checkout", "probability": 2}]}"#,
+    )
+    .await
+    .expect("PUT");
+    assert_eq!(status, 400);
+    assert!(
+        String::from_utf8_lossy(&body).contains("at most 1, not 2"),
+        "{body:?}"
+    );
+
+    let change = r#"{"sampler": "adaptive_sampler", "target_traces_per_second": 25,
+                     "overrides": [{"service": "checkout", "probability": 1.0}]}"#;
+    let (status, _, body) = common::put(&url, &json, change).await.expect("PUT");
+    assert_eq!(status, 200, "{body:?}");
+    let (_, _, body) = common::get(&url).await.expect("GET");
+    let read: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        read,
+        serde_json::json!([{ "sampler": "adaptive_sampler", "target_traces_per_second": 25.0,
+                             "overrides": [{ "service": "checkout", "probability": 1.0 }] }])
+    );
+
+    // Applied at once: every trace is kept now, without waiting for an interval.
+    send_grpc(ports.grpc, &traces(), None)
+        .await
+        .expect("export");
+    assert!(
+        eventually(Duration::from_secs(10), async || sink.items()
+            == TRACES as usize)
+        .await,
+        "kept {} of {TRACES}",
+        sink.items()
+    );
+    drop(weir);
 }

@@ -140,9 +140,10 @@ impl Weir {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok((status, _, _)) = get(&format!("http://{}/readyz", self.admin)).await
-                && status == 200 {
-                    return;
-                }
+                && status == 200
+            {
+                return;
+            }
             if let Some(status) = self
                 .child
                 .as_mut()
@@ -263,7 +264,25 @@ pub async fn post(
     headers: &[(&str, &str)],
     body: impl Into<Bytes>,
 ) -> Result<Answer, String> {
-    let mut request = http::Request::post(url);
+    with_body(http::Method::POST, url, headers, body).await
+}
+
+/// PUT `body` to `url` with the given headers.
+pub async fn put(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Bytes>,
+) -> Result<Answer, String> {
+    with_body(http::Method::PUT, url, headers, body).await
+}
+
+async fn with_body(
+    method: http::Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Bytes>,
+) -> Result<Answer, String> {
+    let mut request = http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -357,12 +376,14 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
         out.push(bytes[i]);
         i += 1;
     }

@@ -13,16 +13,29 @@ use crate::sample::policy::{Ewma, Observed, Schedule, Target};
 /// shows 87.5% after three intervals, where a second's weight of 0.2 would take ten.
 const SMOOTHING: f64 = 0.5;
 
-/// Every key's controller; the decision task owns it and hands it to each decision.
+/// Every key's controller, and the settings as changed at run time; the decision task owns it and
+/// hands it to each decision.
 #[derive(Debug, Default)]
 pub struct Controllers {
     by_key: HashMap<Box<str>, Controller>,
+    /// The configured settings with what `PUT /sampling` changed; `None` until something did.
+    tuned: Option<Settings>,
 }
 
 impl Controllers {
     /// None yet: a key gets its controller at the first decision after its first span.
     pub fn new() -> Controllers {
         Controllers::default()
+    }
+
+    /// The settings decisions use: the configured ones, unless changed at run time.
+    pub(crate) fn settings<'s>(&'s self, configured: &'s Settings) -> &'s Settings {
+        self.tuned.as_ref().unwrap_or(configured)
+    }
+
+    /// The settings to change at run time, starting from the configured ones.
+    pub(crate) fn settings_mut(&mut self, configured: &Settings) -> &mut Settings {
+        self.tuned.get_or_insert_with(|| configured.clone())
     }
 
     /// The controller of `key`. A new one starts an interval back, when the key's first interval

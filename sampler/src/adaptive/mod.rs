@@ -14,6 +14,7 @@ mod settings;
 mod tally;
 #[cfg(test)]
 mod tests;
+mod tuning;
 
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
@@ -28,8 +29,9 @@ use crate::golden::{Buckets, UNKNOWN_SERVICE};
 use crate::sample::{OtSampling, Threshold, decide, read_ot, write_tracestate};
 pub use controller::Controllers;
 use key::KeyState;
-use settings::{Policy, Settings};
+use settings::{Fixed, Policy, Settings};
 use tally::Tally;
+pub use tuning::{ServiceOverride, Tuning, TuningError};
 
 /// The key spans of services past `max_keys` share.
 pub const OTHER_KEY: &str = "_other";
@@ -59,12 +61,31 @@ impl AdaptiveSampler {
             .map(|&ms| Duration::from_millis(ms))
             .collect();
         let buckets = Buckets::new(&bounds);
-        AdaptiveSampler {
+        let sampler = AdaptiveSampler {
             other: KeyState::new(settings.initial_probability, &buckets),
             settings,
             buckets,
             keys: HashMap::builder().hasher(RandomState::default()).build(),
             count: AtomicUsize::new(0),
+        };
+        sampler.fix_probabilities(&sampler.settings);
+        sampler
+    }
+
+    /// Makes the keys of services with a fixed probability exist, at that probability: their first
+    /// span, which may come before any decision, must already be sampled by it.
+    fn fix_probabilities(&self, settings: &Settings) {
+        let keys = self.keys.pin();
+        for (service, fixed) in &settings.overrides {
+            if let Fixed::Probability(p) = fixed
+                && keys.get(service.as_str()).is_none()
+                && self.count.load(Relaxed) < settings.max_keys
+                && keys
+                    .try_insert_with(service.as_str().into(), || KeyState::new(*p, &self.buckets))
+                    .is_ok()
+            {
+                self.count.fetch_add(1, Relaxed);
+            }
         }
     }
 
@@ -205,7 +226,10 @@ impl AdaptiveSampler {
                 )
             })
             .collect();
-        let target = match &self.settings.policy {
+        // What `PUT /sampling` changed, if anything, stands in for the configured settings.
+        let settings = controllers.settings(&self.settings).clone();
+        self.fix_probabilities(&settings);
+        let target = match &settings.policy {
             Policy::Target(params) => {
                 let mut rates: Vec<f64> = readings.iter().map(|r| r.traces_per_second).collect();
                 params.capped_target(&mut rates)
@@ -213,14 +237,71 @@ impl AdaptiveSampler {
             _ => 0.0,
         };
         for ((name, key), reading) in all.into_iter().zip(readings) {
-            let p = controllers.of(name, &self.settings, now).decide(
-                &self.settings,
-                self.settings.fixed(name),
+            let p = controllers.of(name, &settings, now).decide(
+                &settings,
+                settings.fixed(name),
                 now,
                 reading,
                 target,
             );
             key.publish(p, &reading);
+        }
+    }
+
+    /// Applies a change made while weir runs, checked first: the decision task calls it with its
+    /// controllers, then decides at once, so fixed probabilities take effect immediately and targets
+    /// at the policy's next decision.
+    pub fn tune(&self, controllers: &mut Controllers, change: &Tuning) -> Result<(), TuningError> {
+        change.check()?;
+        let settings = controllers.settings_mut(&self.settings);
+        if let Some(target) = change.target_traces_per_second {
+            match &mut settings.policy {
+                Policy::Target(params) => params.target_traces_per_second = target,
+                _ => return Err(TuningError::NotTarget),
+            }
+        }
+        if let Some(overrides) = &change.overrides {
+            // check() refused overrides with neither setting, so none is skipped here.
+            settings.overrides = overrides
+                .iter()
+                .filter_map(|o| {
+                    let fixed = match (o.probability, o.target_traces_per_second) {
+                        (Some(p), _) => Fixed::Probability(p),
+                        (None, Some(t)) => Fixed::Target(t),
+                        (None, None) => return None,
+                    };
+                    Some((o.service.clone(), fixed))
+                })
+                .collect();
+        }
+        Ok(())
+    }
+
+    /// The target and overrides decisions use now.
+    pub fn tuning(&self, controllers: &mut Controllers) -> Tuning {
+        let settings = controllers.settings(&self.settings);
+        Tuning {
+            target_traces_per_second: match &settings.policy {
+                Policy::Target(params) => Some(params.target_traces_per_second),
+                _ => None,
+            },
+            overrides: Some(
+                settings
+                    .overrides
+                    .iter()
+                    .map(|(service, fixed)| ServiceOverride {
+                        service: service.clone(),
+                        probability: match fixed {
+                            Fixed::Probability(p) => Some(*p),
+                            Fixed::Target(_) => None,
+                        },
+                        target_traces_per_second: match fixed {
+                            Fixed::Target(t) => Some(*t),
+                            Fixed::Probability(_) => None,
+                        },
+                    })
+                    .collect(),
+            ),
         }
     }
 }
