@@ -89,6 +89,13 @@ impl AdaptiveSampler {
         }
     }
 
+    /// The probability `service`'s traces are kept with now; `None` before its first span.
+    pub fn probability(&self, service: &str) -> Option<f64> {
+        let keys = self.keys.pin();
+        let key = keys.get(service)?;
+        Some(f64::from_bits(key.gauges.probability.load(Relaxed)))
+    }
+
     /// How often [`AdaptiveSampler::decide`] should run.
     pub fn decision_interval(&self) -> Duration {
         self.settings.tick
