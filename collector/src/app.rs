@@ -86,7 +86,7 @@ struct Running {
     queues: Vec<ExportQueue>,
     admin: tokio::task::JoinHandle<()>,
     stop_admin: CancellationToken,
-    /// Housekeeping beside the data path: golden-signal expiry, sampling decisions.
+    /// Housekeeping beside the data path: golden-signal expiry and saturation, sampling decisions.
     background: JoinSet<()>,
     stop_background: CancellationToken,
 }
@@ -143,7 +143,7 @@ async fn start(config: &Config) -> Result<Running, AppError> {
     let mut background = JoinSet::new();
     let stop_background = CancellationToken::new();
     for stage in golden.values() {
-        background.spawn(Arc::clone(stage).expire_until(stop_background.clone()));
+        background.spawn(Arc::clone(stage).maintain_until(stop_background.clone()));
     }
     // Sample: one stage per adaptive_sampler processor, shared by the pipelines that list it.
     let mut samplers = BTreeMap::new();

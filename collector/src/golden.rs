@@ -13,6 +13,10 @@ use weir_proto::{Encoded, Signal};
 use weir_sampler::golden::{AttributeValue, GoldenSignals, SpanFacts, Weight};
 use weir_sampler::sample::read_ot;
 
+/// How long a saturation measurement averages over: long enough to hold many requests, short
+/// enough to show a load change within a scrape or two.
+pub const SATURATION_WINDOW: Duration = Duration::from_secs(10);
+
 /// Longest wait between two expiry passes, whatever the idle timeout.
 const MAX_EXPIRY_PERIOD: Duration = Duration::from_secs(30);
 
@@ -81,18 +85,29 @@ impl GoldenStage {
         }
     }
 
-    /// Drops idle series every quarter of the idle timeout until `stop` is cancelled.
-    pub async fn expire_until(self: Arc<Self>, stop: CancellationToken) {
-        let mut ticks = tokio::time::interval(self.expiry_period);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    /// Until `stop` is cancelled: drops idle series every quarter of the idle timeout, and
+    /// measures saturation every [`SATURATION_WINDOW`].
+    pub async fn maintain_until(self: Arc<Self>, stop: CancellationToken) {
+        let mut expiry = tokio::time::interval(self.expiry_period);
+        expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut saturation = tokio::time::interval_at(
+            tokio::time::Instant::now() + SATURATION_WINDOW,
+            SATURATION_WINDOW,
+        );
+        saturation.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut measured = Instant::now();
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
-                _ = ticks.tick() => {
+                _ = expiry.tick() => {
                     let expired = self.signals.expire(self.now());
                     if expired > 0 {
                         tracing::debug!(message = "Golden-signal series expired.", expired);
                     }
+                }
+                _ = saturation.tick() => {
+                    self.signals.measure_saturation(measured.elapsed().as_secs_f64());
+                    measured = Instant::now();
                 }
             }
         }

@@ -5,7 +5,7 @@
 //! recording costs no lock and no hashing on the data path.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use weir_proto::Signal;
@@ -30,6 +30,7 @@ pub struct Telemetry {
     export_duration: HistogramVec,
     budget_used: IntGauge,
     budget_limit: IntGauge,
+    budget_utilization: Gauge,
 }
 
 // Registration only fails on a duplicate or malformed name, which the constants below rule out.
@@ -96,6 +97,11 @@ impl Telemetry {
         let budget_limit = IntGauge::new(
             "weir_memory_budget_limit_bytes",
             "The memory_limiter budget in bytes.",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let budget_utilization = Gauge::new(
+            "weir_memory_budget_utilization_ratio",
+            "Share of the memory_limiter budget held: at 1, receivers refuse new requests (saturation).",
         )
         .unwrap_or_else(|e| panic!("{e}"));
         Telemetry {
@@ -187,6 +193,7 @@ impl Telemetry {
             ),
             budget_used: register(&r, budget_used),
             budget_limit: register(&r, budget_limit),
+            budget_utilization: register(&r, budget_utilization),
             registry: r,
         }
     }
@@ -197,6 +204,9 @@ impl Telemetry {
             .set(i64::try_from(budget.used()).unwrap_or(i64::MAX));
         self.budget_limit
             .set(i64::try_from(budget.limit()).unwrap_or(i64::MAX));
+        // An unlimited budget (no memory_limiter) is never saturated.
+        self.budget_utilization
+            .set(budget.used() as f64 / budget.limit().max(1) as f64);
         let mut out = Vec::new();
         // Text encoding into a Vec cannot fail on well-formed families.
         if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {

@@ -6,6 +6,9 @@ use std::fmt::Write;
 use std::sync::atomic::Ordering::Relaxed;
 
 use super::GoldenSignals;
+
+/// `Span.kind` SERVER: the spans whose time is a service's time serving requests.
+const SPAN_KIND_SERVER: i32 = 2;
 use super::labels::{Labels, kind_name, status_name};
 use super::series::{Snapshot, count_text};
 
@@ -93,6 +96,8 @@ impl GoldenSignals {
             );
         }
 
+        self.write_saturation(out);
+
         let counters = [
             (
                 "weir_golden_signals_series",
@@ -116,6 +121,42 @@ impl GoldenSignals {
         for (name, kind, help, value) in counters {
             family(out, name, kind, help);
             let _ = writeln!(out, "{name}{{namespace=\"{ns}\"}} {value}");
+        }
+    }
+
+    /// Requests in flight per service and server operation, from the last saturation measurement:
+    /// the SERVER series of every status and dimension value summed.
+    fn write_saturation(&self, out: &mut String) {
+        let map = self.series.pin();
+        let mut inflight: Vec<((&str, &str), f64)> = map
+            .iter()
+            .filter_map(|(key, series)| {
+                let labels = Labels::decode(key)?;
+                (labels.kind == SPAN_KIND_SERVER)
+                    .then(|| ((labels.service, labels.span_name), series.inflight()))
+            })
+            .collect();
+        inflight.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let name = "weir_golden_signals_inflight_requests";
+        family(
+            out,
+            name,
+            "gauge",
+            "Requests in flight per service and server span name, by Little's law: server-span time added per second over the last saturation window.",
+        );
+        let ns = &self.namespace;
+        let mut rows = inflight.into_iter().peekable();
+        while let Some((operation, mut total)) = rows.next() {
+            while let Some((_, more)) = rows.next_if(|(next, _)| *next == operation) {
+                total += more;
+            }
+            let (mut service, mut span) = (String::new(), String::new());
+            escape_into(&mut service, operation.0);
+            escape_into(&mut span, operation.1);
+            let _ = writeln!(
+                out,
+                "{name}{{namespace=\"{ns}\",service_name=\"{service}\",span_name=\"{span}\"}} {total}"
+            );
         }
     }
 

@@ -130,6 +130,14 @@ impl GoldenSignals {
             .chain(http.iter().copied())
     }
 
+    /// Measures saturation: for every series, the requests in flight over the `seconds` since the
+    /// last measurement (Little's law on the sum of durations). A background task calls it.
+    pub fn measure_saturation(&self, seconds: f64) {
+        for (_, series) in self.series.pin().iter() {
+            series.measure_inflight(seconds);
+        }
+    }
+
     /// Series kept now, the overflow series not counted.
     pub fn series_count(&self) -> usize {
         self.count.load(Ordering::Relaxed)

@@ -44,6 +44,10 @@ pub(crate) struct Series {
     /// before adding, and expiry retires it only by swapping an old second for [`RETIRED`], so no
     /// span is ever added to a series on its way out.
     last_seen: AtomicU64,
+    /// Saturation, read and written only by [`Series::measure_inflight`]: the sum of durations at
+    /// the last measurement, and the requests in flight it found (both `f64` bits).
+    measured_sum_ms: AtomicU64,
+    inflight: AtomicU64,
 }
 
 /// `last_seen` of a series that expired: spans go to its successor.
@@ -68,7 +72,27 @@ impl Series {
             sum_ms: AtomicU64::new(0f64.to_bits()),
             errors: AtomicU64::new(0),
             last_seen: AtomicU64::new(now),
+            measured_sum_ms: AtomicU64::new(0f64.to_bits()),
+            inflight: AtomicU64::new(0f64.to_bits()),
         }
+    }
+
+    /// Measures requests in flight over the last `seconds` by Little's law: the span-milliseconds
+    /// added since the last measurement, per second of it, are the average number in flight.
+    pub(crate) fn measure_inflight(&self, seconds: f64) {
+        let sum = f64::from_bits(self.sum_ms.load(Ordering::Relaxed));
+        let before = f64::from_bits(self.measured_sum_ms.swap(sum.to_bits(), Ordering::Relaxed));
+        let inflight = if seconds > 0.0 {
+            (sum - before) / 1e3 / seconds
+        } else {
+            0.0
+        };
+        self.inflight.store(inflight.to_bits(), Ordering::Relaxed);
+    }
+
+    /// The requests in flight the last measurement found.
+    pub(crate) fn inflight(&self) -> f64 {
+        f64::from_bits(self.inflight.load(Ordering::Relaxed))
     }
 
     /// Claims the series for a span seen at `now`; false if it has expired, and the span belongs

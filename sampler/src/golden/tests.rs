@@ -286,3 +286,33 @@ fn threads_recording_at_once_lose_no_span() {
         "status 2 is every third span"
     );
 }
+
+#[test]
+fn saturation_is_server_time_per_second_by_service_and_operation() {
+    let golden = GoldenSignals::new(&config(&[10])).unwrap();
+    let mut recorder = golden.recorder(1);
+    // 20 s of SERVER time in the window, split over two statuses of one operation; a CLIENT span
+    // does not count.
+    for _ in 0..10 {
+        recorder.record(&span("svc", "GET /", 0, 1_000), no_attributes);
+        recorder.record(&span("svc", "GET /", 2, 1_000), no_attributes);
+    }
+    recorder.record(
+        &SpanFacts {
+            kind: 3,
+            ..span("svc", "call", 0, 50_000)
+        },
+        no_attributes,
+    );
+    drop(recorder);
+    golden.measure_saturation(10.0);
+    assert_eq!(
+        lines(&golden, "weir_golden_signals_inflight_requests{"),
+        [
+            r#"weir_golden_signals_inflight_requests{namespace="traces_span_metrics",service_name="svc",span_name="GET /"} 2"#
+        ]
+    );
+    // Nothing new in the next window: nothing in flight.
+    golden.measure_saturation(10.0);
+    assert!(lines(&golden, "weir_golden_signals_inflight_requests{")[0].ends_with(" 0"));
+}
