@@ -17,10 +17,15 @@ if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/d
     apt_install python3 python3-venv python3-pip
 fi
 
+# Debian's Prometheus, which the dashboard test scrapes weir with.
+if ! command -v prometheus >/dev/null; then
+    apt_install prometheus
+fi
+
 echo "== Rust tests"
 cargo test --workspace --locked
 
-echo "== Python SDK end-to-end tests"
+echo "== Python SDK end-to-end tests (and the Grafana dashboard against a real Prometheus)"
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 venv="$target_dir/python-venv"
 if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then

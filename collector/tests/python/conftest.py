@@ -1,5 +1,6 @@
 """Fixtures for the Python SDK tests: a real downstream OTLP/gRPC server and a real weir process."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -62,9 +63,11 @@ def downstream():
     server.stop()
 
 
-@pytest.fixture
-def weir(downstream):
-    """weir on free loopback ports, exporting to the downstream server with gzip (grpcio has no zstd)."""
+@contextlib.contextmanager
+def running_weir(downstream, processors="memory_limiter: { limit_mib: 256 }\n  batch: { timeout: 50ms }",
+                 traces_processors="memory_limiter, batch"):
+    """weir on free loopback ports with `processors` defined, the traces pipeline listing
+    `traces_processors`, exporting to the downstream server with gzip (grpcio has no zstd)."""
     grpc_port, http_port, admin_port = free_port(), free_port(), free_port()
     binary = os.environ.get("WEIR_BIN", os.path.join(os.path.dirname(__file__), "../../../target/debug/weir"))
     config = f"""
@@ -74,8 +77,7 @@ receivers:
       grpc: {{ endpoint: "127.0.0.1:{grpc_port}" }}
       http: {{ endpoint: "127.0.0.1:{http_port}" }}
 processors:
-  memory_limiter: {{ limit_mib: 256 }}
-  batch: {{ timeout: 50ms }}
+  {processors}
 exporters:
   otlp/downstream:
     endpoint: "http://127.0.0.1:{downstream.port}"
@@ -84,7 +86,7 @@ service:
   telemetry:
     metrics: {{ address: "127.0.0.1:{admin_port}" }}
   pipelines:
-    traces: {{ receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp/downstream] }}
+    traces: {{ receivers: [otlp], processors: [{traces_processors}], exporters: [otlp/downstream] }}
     metrics: {{ receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp/downstream] }}
     logs: {{ receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp/downstream] }}
 """
@@ -109,10 +111,20 @@ service:
         proc.grpc_endpoint = f"127.0.0.1:{grpc_port}"
         proc.http_endpoint = f"http://127.0.0.1:{http_port}"
         proc.admin = f"http://127.0.0.1:{admin_port}"
+        proc.admin_address = f"127.0.0.1:{admin_port}"
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+            log.close()
+
+
+@pytest.fixture
+def weir(downstream):
+    """weir with the memory limiter and the batch processor in every pipeline."""
+    with running_weir(downstream) as proc:
         yield proc
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 def wait_for(predicate, timeout=15.0):
