@@ -141,3 +141,6 @@ fn attribute(value: Option<Value<'_>>) -> Option<AttributeValue<'_>> {
         Value::Other => None,
     }
 }
+
+#[cfg(test)]
+mod tests;
