@@ -64,10 +64,10 @@ fn golden_signals_bench(c: &mut Criterion) {
             let request = encoded(&mut workload, spans);
             let stage = stage(dimension);
             // Warm: the series exist, as they do a moment after start.
-            stage.record(&request);
+            stage.record(&request, true);
             group.throughput(Throughput::Elements(request.item_count() as u64));
             group.bench_with_input(BenchmarkId::new("record", size), &request, |b, request| {
-                b.iter(|| stage.record(request))
+                b.iter(|| stage.record(request, true))
             });
         }
         group.finish();
@@ -84,7 +84,7 @@ fn golden_signals_bench(c: &mut Criterion) {
     requests
         .iter()
         .flatten()
-        .for_each(|request| stage.record(request));
+        .for_each(|request| stage.record(request, true));
     let mut group = c.benchmark_group("golden_signals/default_512");
     for threads in [1, 2] {
         group.throughput(Throughput::Elements(
@@ -96,7 +96,7 @@ fn golden_signals_bench(c: &mut Criterion) {
                     for requests in &requests[..threads] {
                         let stage = &stage;
                         scope.spawn(move || {
-                            requests.iter().for_each(|request| stage.record(request))
+                            requests.iter().for_each(|request| stage.record(request, true))
                         });
                     }
                 })

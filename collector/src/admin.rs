@@ -7,11 +7,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
+mod openmetrics;
 mod sampling;
+
+use weir_sampler::exposition::Format;
 
 use crate::admission::MemoryBudget;
 use crate::golden::GoldenStage;
@@ -49,24 +52,37 @@ pub async fn serve(
         .await
 }
 
-async fn metrics(State(state): State<Arc<AdminState>>) -> impl IntoResponse {
+async fn metrics(State(state): State<Arc<AdminState>>, headers: HeaderMap) -> impl IntoResponse {
+    if openmetrics::wanted(&headers) {
+        return (
+            [(header::CONTENT_TYPE, openmetrics::CONTENT_TYPE)],
+            render(&state, Format::OpenMetrics),
+        );
+    }
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        render(&state),
+        render(&state, Format::Prometheus),
     )
 }
 
-/// weir's own metrics, then the golden signals and the samplers'.
-fn render(state: &AdminState) -> String {
-    let mut text = state.telemetry.render(&state.budget);
+/// weir's own metrics, then the golden signals and the samplers', in `format`.
+fn render(state: &AdminState, format: Format) -> String {
+    let own = state.telemetry.render(&state.budget);
+    let mut text = match format {
+        Format::Prometheus => own,
+        Format::OpenMetrics => openmetrics::from_text(&own),
+    };
     for stage in &state.golden {
-        stage.signals().write_prometheus(&mut text);
+        stage.signals().write(&mut text, format);
     }
     for stage in &state.samplers {
-        stage.write_prometheus(&mut text);
+        stage.write(&mut text, format);
+    }
+    if format == Format::OpenMetrics {
+        text.push_str("# EOF\n");
     }
     text
 }

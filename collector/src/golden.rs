@@ -43,14 +43,39 @@ impl GoldenStage {
         &self.signals
     }
 
-    /// Counts every span of `request`; other signals pass untouched.
-    pub fn record(&self, request: &Encoded) {
+    /// Counts every span of `request`; other signals pass untouched. With `exemplars`, every span
+    /// may become its series' exemplar: for requests no pipeline samples, whose traces all go on.
+    pub fn record(&self, request: &Encoded, exemplars: bool) {
+        let mut recorder = self.signals.recorder(self.now());
+        if exemplars {
+            recorder = recorder.with_exemplars(unix_ms());
+        }
+        self.each_span(request, |facts, attribute| {
+            recorder.record(facts, attribute)
+        });
+    }
+
+    /// Offers the spans of `kept`, what a sampler let through, as their series' exemplars, so an
+    /// exemplar always points at a trace that exists.
+    pub fn offer_exemplars(&self, kept: &Encoded) {
+        let mut recorder = self.signals.recorder(self.now());
+        let now = unix_ms();
+        self.each_span(kept, |facts, attribute| {
+            recorder.offer_exemplar(facts, now, attribute)
+        });
+    }
+
+    /// Calls `visit` with the facts of every span of a traces `request` and a lookup of its
+    /// attributes (the span's, then its resource's, read once per resource entry).
+    fn each_span<'r>(
+        &self,
+        request: &'r Encoded,
+        mut visit: impl FnMut(&SpanFacts<'_>, &dyn Fn(&str) -> Option<AttributeValue<'r>>),
+    ) {
         if request.signal() != Signal::Traces {
             return;
         }
-        let mut recorder = self.signals.recorder(self.now());
-        // Resource attributes are the same for every span of a resource entry: read them once.
-        let mut from_resource: Vec<(&str, Option<Value<'_>>)> = Vec::new();
+        let mut from_resource: Vec<(&str, Option<Value<'r>>)> = Vec::new();
         for block in request.blocks() {
             let mut resource_read = false;
             wire::for_each_span(block, |resource, span| {
@@ -72,8 +97,9 @@ impl GoldenStage {
                         .end_time_unix_nano()
                         .saturating_sub(span.start_time_unix_nano()),
                     weight: weight(span.trace_state()),
+                    trace_id: span.trace_id(),
                 };
-                recorder.record(&facts, |key| {
+                visit(&facts, &|key| {
                     attribute(span.attribute(key).or_else(|| {
                         from_resource
                             .iter()
@@ -129,6 +155,13 @@ fn weight(trace_state: &str) -> Weight {
         .map_or(Weight::ONE, |threshold| {
             Weight::from_adjusted_count(threshold.adjusted_count())
         })
+}
+
+/// The wall clock in Unix milliseconds, as exemplars are stamped.
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// An attribute as a dimension's value; arrays, maps and bytes make no label.

@@ -119,7 +119,7 @@ impl Consumer {
         if let [only] = self.inputs.as_slice() {
             let permit = only.sender.try_reserve()?;
             self.count(&envelope);
-            if let Some(payload) = sampled(only.sampler.as_ref(), envelope.payload) {
+            if let Some(payload) = self.sampled(only.sampler.as_ref(), envelope.payload) {
                 envelope.payload = payload;
                 permit.send(envelope);
             }
@@ -139,7 +139,7 @@ impl Consumer {
                 Some(stage) => match decided.iter().find(|(known, _)| Arc::ptr_eq(known, stage)) {
                     Some((_, done)) => done.clone(),
                     None => {
-                        let done = sampled(Some(stage), envelope.payload.clone());
+                        let done = self.sampled(Some(stage), envelope.payload.clone());
                         decided.push((stage, done.clone()));
                         done
                     }
@@ -155,22 +155,29 @@ impl Consumer {
         Ok(())
     }
 
+    /// Counts the request's spans in every golden-signal stage. When some pipeline takes it
+    /// unsampled, every trace in it goes on, so any span may be an exemplar; otherwise exemplars
+    /// wait for what a sampler keeps.
     fn count(&self, envelope: &Envelope) {
+        let all_kept = self.inputs.iter().any(|input| input.sampler.is_none());
         for stage in &self.golden {
-            stage.record(&envelope.payload);
+            stage.record(&envelope.payload, all_kept);
         }
     }
-}
 
-/// What `sampler` keeps of `payload`: all of it without a sampler, `None` if it keeps no span of a
-/// request that had some.
-fn sampled(sampler: Option<&Arc<SampleStage>>, payload: Encoded) -> Option<Encoded> {
-    let Some(stage) = sampler else {
-        return Some(payload);
-    };
-    let items = payload.item_count();
-    let kept = stage.sample(payload);
-    (kept.item_count() > 0 || items == 0).then_some(kept)
+    /// What `sampler` keeps of `payload`: all of it without a sampler, `None` if it keeps no span
+    /// of a request that had some. Kept spans are offered to the golden signals as exemplars.
+    fn sampled(&self, sampler: Option<&Arc<SampleStage>>, payload: Encoded) -> Option<Encoded> {
+        let Some(stage) = sampler else {
+            return Some(payload);
+        };
+        let items = payload.item_count();
+        let kept = stage.sample(payload);
+        for golden in &self.golden {
+            golden.offer_exemplars(&kept);
+        }
+        (kept.item_count() > 0 || items == 0).then_some(kept)
+    }
 }
 
 impl std::fmt::Debug for Consumer {

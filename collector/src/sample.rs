@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use weir_config::{AdaptiveSamplerConfig, ComponentId};
 use weir_proto::Encoded;
 use weir_sampler::adaptive::{AdaptiveSampler, Controllers, Tuning, TuningError};
+use weir_sampler::exposition::Format;
 
 /// A change for the decision task, and where its answer goes: the tuning in force after it.
 type TuneRequest = (Tuning, oneshot::Sender<Result<Tuning, TuningError>>);
@@ -49,9 +50,9 @@ impl SampleStage {
         self.sampler.sample(request)
     }
 
-    /// Appends the sampler's series to `/metrics` text.
-    pub fn write_prometheus(&self, out: &mut String) {
-        self.sampler.write_prometheus(&self.id, out);
+    /// Appends the sampler's series to `/metrics` text in `format`.
+    pub fn write(&self, out: &mut String, format: Format) {
+        self.sampler.write(&self.id, out, format);
     }
 
     /// Applies `change` (an empty one only reads) and returns the tuning in force after it; `None`

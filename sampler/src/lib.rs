@@ -7,5 +7,6 @@
 #![forbid(unsafe_code)]
 
 pub mod adaptive;
+pub mod exposition;
 pub mod golden;
 pub mod sample;

@@ -90,7 +90,7 @@ fn spans_sampled_upstream_give_the_unsampled_signals_back() {
         GoldenSignals::new(&config).unwrap(),
         Duration::from_secs(300),
     );
-    stage.record(&request(kept));
+    stage.record(&request(kept), false);
     let mut text = String::new();
     stage.signals().write_prometheus(&mut text);
 

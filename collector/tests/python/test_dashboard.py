@@ -64,7 +64,7 @@ class Prometheus:
         self.log = open(os.path.join(tmp, "prometheus.log"), "w+")
         self.proc = subprocess.Popen(
             [binary, f"--config.file={config}", f"--storage.tsdb.path={os.path.join(tmp, 'data')}",
-             f"--web.listen-address=127.0.0.1:{self.port}"],
+             f"--web.listen-address=127.0.0.1:{self.port}", "--enable-feature=exemplar-storage"],
             stdout=subprocess.DEVNULL, stderr=self.log)
         if not wait_for(self.ready, timeout=20):
             self.log.seek(0)
@@ -83,6 +83,15 @@ class Prometheus:
             answer = json.load(r)
         assert answer["status"] == "success", answer
         return answer["data"]["result"]
+
+    def exemplar_trace_ids(self, metric):
+        """The trace ids of every exemplar stored for `metric` in the last 10 minutes."""
+        now = time.time()
+        query = urllib.parse.urlencode({"query": metric, "start": now - 600, "end": now})
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/query_exemplars?{query}", timeout=5) as r:
+            answer = json.load(r)
+        assert answer["status"] == "success", answer
+        return {e["labels"]["trace_id"] for series in answer["data"] for e in series["exemplars"]}
 
     def stop(self):
         self.proc.terminate()
@@ -124,7 +133,14 @@ def send_spans(weir):
     return sent
 
 
-def test_every_dashboard_query_returns_data_and_matches_the_spans(prometheus_and_weir):
+def kept_trace_ids(downstream):
+    with downstream.lock:
+        requests = list(downstream.traces)
+    return {span.trace_id.hex() for request in requests for rs in request.resource_spans
+            for ss in rs.scope_spans for span in ss.spans}
+
+
+def test_every_dashboard_query_returns_data_and_matches_the_spans(prometheus_and_weir, downstream):
     prometheus, weir = prometheus_and_weir
     sent = send_spans(weir)
     # Saturation is measured every 10 s, and Prometheus needs a scrape after that.
@@ -145,3 +161,8 @@ def test_every_dashboard_query_returns_data_and_matches_the_spans(prometheus_and
     error_rate = float(prometheus.query(error_panel.replace("[1m]", "[5m]"))[0]["value"][1])
     true_rate = sum(1 for i in range(SPANS_PER_ROUND) if is_error(i)) / SPANS_PER_ROUND
     assert abs(error_rate - true_rate) <= ERROR_RATE_TOLERANCE, (error_rate, true_rate)
+
+    # Exemplars travel by OpenMetrics, and only ever name a trace the sampler kept.
+    exemplars = prometheus.exemplar_trace_ids("traces_span_metrics_duration_milliseconds_bucket")
+    assert exemplars, "Prometheus stored no exemplar"
+    assert exemplars <= kept_trace_ids(downstream), exemplars - kept_trace_ids(downstream)

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use super::key::{Gauges, KeyState};
 use super::{AdaptiveSampler, OTHER_KEY};
+use crate::exposition::{Format, escape_into, family};
 
 /// A gauge of every key: name, help, and the cell it reads.
 type GaugeOf = (&'static str, &'static str, fn(&Gauges) -> &AtomicU64);
@@ -39,22 +40,29 @@ const GAUGES: [GaugeOf; 5] = [
 ];
 
 impl AdaptiveSampler {
-    /// Appends the sampler's series to `out`, labelled `sampler` (the processor's id) and `service`.
+    /// Appends the sampler's series to `out` in the Prometheus format, labelled `sampler` (the
+    /// processor's id) and `service`.
     pub fn write_prometheus(&self, sampler: &str, out: &mut String) {
+        self.write(sampler, out, Format::Prometheus);
+    }
+
+    /// Appends the sampler's series to `out` in `format`.
+    pub fn write(&self, sampler: &str, out: &mut String, format: Format) {
         let keys = self.keys.pin();
         let mut rows: Vec<(&str, &KeyState)> =
             keys.iter().map(|(name, key)| (&**name, key)).collect();
         rows.sort_unstable_by_key(|(name, _)| *name);
         rows.push((OTHER_KEY, &self.other));
         let labels = |service: &str| {
-            format!(
-                "sampler=\"{}\",service=\"{}\"",
-                escape(sampler),
-                escape(service)
-            )
+            let mut text = String::from("sampler=\"");
+            escape_into(&mut text, sampler);
+            text.push_str("\",service=\"");
+            escape_into(&mut text, service);
+            text.push('"');
+            text
         };
         for (name, help, cell) in GAUGES {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+            family(out, format, name, "gauge", help);
             for (service, key) in &rows {
                 let _ = writeln!(
                     out,
@@ -65,9 +73,12 @@ impl AdaptiveSampler {
             }
         }
         let name = "weir_sampler_spans_total";
-        let _ = writeln!(
+        family(
             out,
-            "# HELP {name} Spans the sampler decided, by decision.\n# TYPE {name} counter"
+            format,
+            name,
+            "counter",
+            "Spans the sampler decided, by decision.",
         );
         for (service, key) in &rows {
             for (decision, cell) in [
@@ -83,12 +94,4 @@ impl AdaptiveSampler {
             }
         }
     }
-}
-
-/// A label value escaped for the text format.
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }

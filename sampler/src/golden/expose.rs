@@ -6,15 +6,22 @@ use std::fmt::Write;
 use std::sync::atomic::Ordering::Relaxed;
 
 use super::GoldenSignals;
+use super::labels::{Labels, kind_name, status_name};
+use super::series::{Snapshot, count_text};
+use crate::exposition::{Format, escape_into, family};
 
 /// `Span.kind` SERVER: the spans whose time is a service's time serving requests.
 const SPAN_KIND_SERVER: i32 = 2;
-use super::labels::{Labels, kind_name, status_name};
-use super::series::{Snapshot, count_text};
 
 impl GoldenSignals {
-    /// Appends every series, and the processor's own counters, to `out`.
+    /// Appends every series, and the processor's own counters, to `out` in the Prometheus format.
     pub fn write_prometheus(&self, out: &mut String) {
+        self.write(out, Format::Prometheus);
+    }
+
+    /// Appends every series, and the processor's own counters, to `out` in `format`; in OpenMetrics
+    /// a series' latest exemplar rides on the bucket its duration falls in.
+    pub fn write(&self, out: &mut String, format: Format) {
         let map = self.series.pin();
         let mut rows: Vec<(&[u8], Snapshot)> = map
             .iter()
@@ -36,6 +43,7 @@ impl GoldenSignals {
 
         family(
             out,
+            format,
             &format!("{ns}_calls_total"),
             "counter",
             "Spans, every one counted before sampling (a span sampled upstream with probability p counts 1/p).",
@@ -50,25 +58,39 @@ impl GoldenSignals {
 
         family(
             out,
+            format,
             &format!("{ns}_duration_milliseconds"),
             "histogram",
             "Span durations in milliseconds.",
         );
         for (labels, snapshot) in &rows {
             let separator = if labels.is_empty() { "" } else { "," };
+            let exemplar = snapshot.exemplar.filter(|_| format == Format::OpenMetrics);
+            let exemplar_bucket = exemplar.map(|e| self.buckets.index((e.value_ms * 1e6) as u64));
             let mut cumulative = 0;
-            for (count, bound) in snapshot
+            for (i, (count, bound)) in snapshot
                 .buckets
                 .iter()
                 .zip(self.buckets.bounds_ms().map(Some).chain([None]))
+                .enumerate()
             {
                 cumulative += count;
                 let le = bound.map_or_else(|| "+Inf".to_owned(), |b| b.to_string());
-                let _ = writeln!(
+                let _ = write!(
                     out,
                     "{ns}_duration_milliseconds_bucket{{{labels}{separator}le=\"{le}\"}} {}",
                     count_text(cumulative)
                 );
+                if let Some(e) = exemplar.filter(|_| exemplar_bucket == Some(i)) {
+                    let trace_id: String = e.trace_id.iter().map(|b| format!("{b:02x}")).collect();
+                    let seconds = e.at_ms as f64 / 1e3;
+                    let _ = write!(
+                        out,
+                        " # {{trace_id=\"{trace_id}\"}} {} {seconds:.3}",
+                        e.value_ms
+                    );
+                }
+                out.push('\n');
             }
             let _ = writeln!(
                 out,
@@ -84,6 +106,7 @@ impl GoldenSignals {
 
         family(
             out,
+            format,
             &format!("{ns}_errors_total"),
             "counter",
             "Spans with status ERROR (and, when configured, an HTTP 5xx response).",
@@ -96,7 +119,7 @@ impl GoldenSignals {
             );
         }
 
-        self.write_saturation(out);
+        self.write_saturation(out, format);
 
         let counters = [
             (
@@ -119,14 +142,14 @@ impl GoldenSignals {
             ),
         ];
         for (name, kind, help, value) in counters {
-            family(out, name, kind, help);
+            family(out, format, name, kind, help);
             let _ = writeln!(out, "{name}{{namespace=\"{ns}\"}} {value}");
         }
     }
 
     /// Requests in flight per service and server operation, from the last saturation measurement:
     /// the SERVER series of every status and dimension value summed.
-    fn write_saturation(&self, out: &mut String) {
+    fn write_saturation(&self, out: &mut String, format: Format) {
         let map = self.series.pin();
         let mut inflight: Vec<((&str, &str), f64)> = map
             .iter()
@@ -140,6 +163,7 @@ impl GoldenSignals {
         let name = "weir_golden_signals_inflight_requests";
         family(
             out,
+            format,
             name,
             "gauge",
             "Requests in flight per service and server span name, by Little's law: server-span time added per second over the last saturation window.",
@@ -182,22 +206,5 @@ impl GoldenSignals {
             }
         }
         text
-    }
-}
-
-/// The `# HELP` and `# TYPE` lines of a family.
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
-
-/// A label value escaped as the text format wants: backslash, double quote and newline.
-fn escape_into(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
     }
 }

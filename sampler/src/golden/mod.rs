@@ -8,6 +8,7 @@
 //! dropped by [`GoldenSignals::expire`], which a background task calls.
 
 mod buckets;
+mod exemplar;
 mod expose;
 mod labels;
 mod series;
@@ -76,6 +77,8 @@ pub struct SpanFacts<'a> {
     pub duration_ns: u64,
     /// How many spans this one stands for: 1/p when an upstream sampler kept it with probability p.
     pub weight: Weight,
+    /// The span's trace id, for exemplars.
+    pub trace_id: &'a [u8],
 }
 
 impl GoldenSignals {
@@ -113,6 +116,7 @@ impl GoldenSignals {
             map: self.series.pin(),
             key: KeyBuilder::default(),
             now,
+            exemplars_at: None,
         }
     }
 
@@ -169,9 +173,56 @@ pub struct Recorder<'g> {
     map: HashMapRef<'g, Box<[u8]>, Series, RandomState, LocalGuard<'g>>,
     key: KeyBuilder,
     now: u64,
+    /// When set, the Unix time in milliseconds recorded spans are offered as exemplars at: only
+    /// when every one of them belongs to a trace that is kept.
+    exemplars_at: Option<u64>,
 }
 
 impl Recorder<'_> {
+    /// Offers every span recorded from now on as its series' exemplar, stamped `now_unix_ms`: for
+    /// requests whose spans all go on unsampled.
+    pub fn with_exemplars(mut self, now_unix_ms: u64) -> Self {
+        self.exemplars_at = Some(now_unix_ms);
+        self
+    }
+
+    /// Offers a span a sampler kept as its series' exemplar, stamped `now_unix_ms`; a series not
+    /// seen yet gets none (the span was counted in it before it was sampled).
+    pub fn offer_exemplar<'a>(
+        &mut self,
+        span: &SpanFacts<'_>,
+        now_unix_ms: u64,
+        attribute: impl Fn(&str) -> Option<AttributeValue<'a>>,
+    ) {
+        self.build_key(span, &attribute);
+        if let (Some(series), Ok(trace_id)) = (
+            self.map.get(self.key.key()),
+            <&[u8; 16]>::try_from(span.trace_id),
+        ) {
+            series
+                .exemplar
+                .offer(trace_id, span.duration_ns as f64 / 1e6, now_unix_ms);
+        }
+    }
+
+    fn build_key<'a>(
+        &mut self,
+        span: &SpanFacts<'_>,
+        attribute: &impl Fn(&str) -> Option<AttributeValue<'a>>,
+    ) {
+        self.key.start(
+            span.service.unwrap_or(UNKNOWN_SERVICE),
+            span.name,
+            span.kind,
+            span.status,
+        );
+        for dimension in &self.golden.dimensions {
+            let value =
+                attribute(&dimension.key).or(dimension.default.as_deref().map(AttributeValue::Str));
+            self.key.dimension(value);
+        }
+    }
+
     /// Counts one span; `attribute` looks a key up on the span, then on its resource.
     pub fn record<'a>(
         &mut self,
@@ -179,23 +230,18 @@ impl Recorder<'_> {
         attribute: impl Fn(&str) -> Option<AttributeValue<'a>>,
     ) {
         let golden = self.golden;
-        self.key.start(
-            span.service.unwrap_or(UNKNOWN_SERVICE),
-            span.name,
-            span.kind,
-            span.status,
-        );
-        for dimension in &golden.dimensions {
-            let value =
-                attribute(&dimension.key).or(dimension.default.as_deref().map(AttributeValue::Str));
-            self.key.dimension(value);
-        }
+        self.build_key(span, &attribute);
         let error =
             span.status == STATUS_ERROR || golden.http_server_errors && is_server_error(&attribute);
         let bucket = golden.buckets.index(span.duration_ns);
         let duration_ms = span.duration_ns as f64 / 1e6;
-        self.series()
-            .record(bucket, duration_ms, span.weight, error);
+        let series = self.series();
+        series.record(bucket, duration_ms, span.weight, error);
+        if let (Some(now_ms), Ok(trace_id)) =
+            (self.exemplars_at, <&[u8; 16]>::try_from(span.trace_id))
+        {
+            series.exemplar.offer(trace_id, duration_ms, now_ms);
+        }
     }
 
     /// The series of the key built, entered: found, or inserted, or the overflow series.

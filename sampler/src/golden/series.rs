@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::exemplar::{Exemplar, ExemplarCell};
+
 /// Counts are kept in 1/1024ths of a span: a span sampled upstream with probability p counts 1/p,
 /// which is rarely whole, and integer atomics add faster than a float's compare-and-swap.
 const COUNT_SCALE: f64 = 1024.0;
@@ -48,6 +50,8 @@ pub(crate) struct Series {
     /// the last measurement, and the requests in flight it found (both `f64` bits).
     measured_sum_ms: AtomicU64,
     inflight: AtomicU64,
+    /// A recent span of a kept trace.
+    pub(crate) exemplar: ExemplarCell,
 }
 
 /// `last_seen` of a series that expired: spans go to its successor.
@@ -62,6 +66,8 @@ pub(crate) struct Snapshot {
     pub(crate) sum_ms: f64,
     /// Weighted error spans, in 1/1024ths.
     pub(crate) errors: u64,
+    /// The latest exemplar.
+    pub(crate) exemplar: Option<Exemplar>,
 }
 
 impl Series {
@@ -74,6 +80,7 @@ impl Series {
             last_seen: AtomicU64::new(now),
             measured_sum_ms: AtomicU64::new(0f64.to_bits()),
             inflight: AtomicU64::new(0f64.to_bits()),
+            exemplar: ExemplarCell::default(),
         }
     }
 
@@ -172,6 +179,7 @@ impl Series {
                 .collect(),
             sum_ms: f64::from_bits(self.sum_ms.load(Ordering::Relaxed)),
             errors: self.errors.load(Ordering::Relaxed),
+            exemplar: self.exemplar.read(),
         }
     }
 }

@@ -27,6 +27,7 @@ fn span<'a>(service: &'a str, name: &'a str, status: i32, duration_ms: u64) -> S
         status,
         duration_ns: duration_ms * 1_000_000,
         weight: Weight::ONE,
+        trace_id: &[0xab; 16],
     }
 }
 
@@ -315,4 +316,49 @@ fn saturation_is_server_time_per_second_by_service_and_operation() {
     // Nothing new in the next window: nothing in flight.
     golden.measure_saturation(10.0);
     assert!(lines(&golden, "weir_golden_signals_inflight_requests{")[0].ends_with(" 0"));
+}
+
+#[test]
+fn openmetrics_carries_exemplars_of_kept_spans_only() {
+    let golden = GoldenSignals::new(&config(&[10, 100])).unwrap();
+    // Counted without exemplars (a sampler will decide), then one kept span offered.
+    golden
+        .recorder(1)
+        .record(&span("svc", "op", 0, 50), no_attributes);
+    assert!(!exposition(&golden).contains("trace_id"));
+    let kept = SpanFacts {
+        trace_id: &[0x0c; 16],
+        ..span("svc", "op", 0, 50)
+    };
+    golden
+        .recorder(1)
+        .offer_exemplar(&kept, 1_700_000_000_250, no_attributes);
+    let mut text = String::new();
+    golden.write(&mut text, crate::exposition::Format::OpenMetrics);
+    let labels = r#"service_name="svc",span_name="op",span_kind="SPAN_KIND_SERVER",status_code="STATUS_CODE_UNSET""#;
+    let bucket = format!(
+        r#"traces_span_metrics_duration_milliseconds_bucket{{{labels},le="100"}} 1 # {{trace_id="0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c"}} 50 1700000000.250"#
+    );
+    assert!(text.lines().any(|l| l == bucket), "{text}");
+    assert!(
+        text.contains("# TYPE traces_span_metrics_calls counter\n"),
+        "counter families lose _total"
+    );
+    assert!(
+        !exposition(&golden).contains("trace_id"),
+        "the Prometheus format has no exemplars"
+    );
+
+    // Spans recorded with exemplars on (every trace kept) offer themselves.
+    let other = GoldenSignals::new(&config(&[10])).unwrap();
+    other
+        .recorder(1)
+        .with_exemplars(5_000)
+        .record(&span("svc", "op", 0, 3), no_attributes);
+    let mut text = String::new();
+    other.write(&mut text, crate::exposition::Format::OpenMetrics);
+    assert!(
+        text.contains(r#"le="10"} 1 # {trace_id="abababababababababababababababab"} 3 5.000"#),
+        "{text}"
+    );
 }
