@@ -8,10 +8,8 @@
 use std::time::Duration;
 
 use weir_config::AdaptiveSamplerConfig;
-use weir_proto::otlp::collector::trace::v1::ExportTraceServiceRequest;
-use weir_proto::otlp::common::v1::{AnyValue, KeyValue, any_value};
-use weir_proto::otlp::resource::v1::Resource;
-use weir_proto::otlp::trace::v1::{ResourceSpans, ScopeSpans, Span, Status};
+use weir_proto::fixtures;
+use weir_proto::otlp::trace::v1::{Span, Status};
 use weir_proto::{Encoded, Payload};
 use weir_sampler::adaptive::{AdaptiveSampler, Controllers};
 
@@ -32,26 +30,10 @@ fn error_share(t: u64) -> f64 {
     if (400..450).contains(&t) { 0.3 } else { 0.01 }
 }
 
-/// xorshift64*: trace ids spread over the randomness range, the same every run.
-struct Ids(u64);
-
-impl Ids {
-    fn next(&mut self) -> [u8; 16] {
-        let mut id = [0u8; 16];
-        for half in id.chunks_mut(8) {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            half.copy_from_slice(&self.0.wrapping_mul(0x2545_f491_4f6c_dd1d).to_be_bytes());
-        }
-        id
-    }
-}
-
-fn request(ids: &mut Ids, traces: u64, errors: u64) -> Encoded {
+fn request(ids: &mut impl Iterator<Item = [u8; 16]>, traces: u64, errors: u64) -> Encoded {
     let spans = (0..traces)
         .map(|n| Span {
-            trace_id: ids.next().to_vec(),
+            trace_id: ids.next().map_or_else(Vec::new, |id| id.to_vec()),
             span_id: (n + 1).to_be_bytes().to_vec(),
             name: "GET /cart".to_owned(),
             kind: 2,
@@ -64,33 +46,14 @@ fn request(ids: &mut Ids, traces: u64, errors: u64) -> Encoded {
             ..Span::default()
         })
         .collect();
-    let service = KeyValue {
-        key: "service.name".to_owned(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::StringValue("checkout".to_owned())),
-        }),
-        ..KeyValue::default()
-    };
-    Encoded::from_payload(&Payload::Traces(ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(Resource {
-                attributes: vec![service],
-                ..Resource::default()
-            }),
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..ScopeSpans::default()
-            }],
-            ..ResourceSpans::default()
-        }],
-    }))
-    .expect("a valid request")
+    Encoded::from_payload(&Payload::Traces(fixtures::service_spans("checkout", spans)))
+        .expect("a valid request")
 }
 
 fn main() {
     let sampler = AdaptiveSampler::new(&AdaptiveSamplerConfig::default());
     let mut controllers = Controllers::new();
-    let mut ids = Ids(42);
+    let mut ids = fixtures::random_trace_ids(42);
     let interval = sampler.decision_interval().as_secs();
     let (mut offered_in, mut kept_in, mut errors_in) = (0, 0, 0);
     println!("second,offered_traces_per_second,kept_traces_per_second,error_share,probability");

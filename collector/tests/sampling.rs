@@ -10,11 +10,8 @@ use std::time::Duration;
 use common::fixtures::send_grpc;
 use common::sink::Sink;
 use common::{Ports, Weir, eventually, metric_sum};
-use weir_proto::Payload;
-use weir_proto::otlp::collector::trace::v1::ExportTraceServiceRequest;
-use weir_proto::otlp::common::v1::{AnyValue, KeyValue, any_value};
-use weir_proto::otlp::resource::v1::Resource;
-use weir_proto::otlp::trace::v1::{ResourceSpans, ScopeSpans, Span, Status};
+use weir_proto::otlp::trace::v1::{Span, Status};
+use weir_proto::{Payload, fixtures};
 use weir_sampler::sample::Threshold;
 
 /// Traces sent, and how many of them err.
@@ -41,25 +38,7 @@ fn traces() -> Payload {
             }
         })
         .collect();
-    Payload::Traces(ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(Resource {
-                attributes: vec![KeyValue {
-                    key: "service.name".to_owned(),
-                    value: Some(AnyValue {
-                        value: Some(any_value::Value::StringValue("checkout".to_owned())),
-                    }),
-                    ..KeyValue::default()
-                }],
-                ..Resource::default()
-            }),
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..ScopeSpans::default()
-            }],
-            ..ResourceSpans::default()
-        }],
-    })
+    Payload::Traces(fixtures::service_spans("checkout", spans))
 }
 
 fn config(ports: &Ports, sink: std::net::SocketAddr) -> String {

@@ -70,6 +70,38 @@ pub fn span_id(n: u64) -> Vec<u8> {
         .to_vec()
 }
 
+/// Trace ids spread over the whole randomness range (xorshift64* from `seed`), the same every run:
+/// for tests whose sampling decisions must not flake.
+pub fn random_trace_ids(mut seed: u64) -> impl Iterator<Item = [u8; 16]> {
+    std::iter::repeat_with(move || {
+        let mut id = [0u8; 16];
+        for half in id.chunks_mut(8) {
+            seed ^= seed >> 12;
+            seed ^= seed << 25;
+            seed ^= seed >> 27;
+            half.copy_from_slice(&seed.wrapping_mul(0x2545_f491_4f6c_dd1d).to_be_bytes());
+        }
+        id
+    })
+}
+
+/// `spans` as one traces request from one resource whose `service.name` is `service`.
+pub fn service_spans(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![kv("service.name", string(service))],
+                ..Resource::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..ScopeSpans::default()
+            }],
+            ..ResourceSpans::default()
+        }],
+    }
+}
+
 fn rich_attributes(i: usize) -> Vec<KeyValue> {
     vec![
         kv(

@@ -1,10 +1,8 @@
 use std::time::Duration;
 
 use weir_config::GoldenSignalsConfig;
-use weir_proto::otlp::collector::trace::v1::ExportTraceServiceRequest;
-use weir_proto::otlp::common::v1::{AnyValue, KeyValue, any_value};
-use weir_proto::otlp::resource::v1::Resource;
-use weir_proto::otlp::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use weir_proto::fixtures;
+use weir_proto::otlp::trace::v1::Span;
 use weir_proto::{Encoded, Payload};
 use weir_sampler::golden::GoldenSignals;
 use weir_sampler::sample::{Randomness, Threshold, should_keep};
@@ -14,42 +12,8 @@ use super::GoldenStage;
 /// Spans in the ground truth.
 const SPANS: u64 = 20_000;
 
-/// xorshift64*: trace ids spread over the randomness range, the same every run.
-fn trace_ids(mut state: u64) -> impl Iterator<Item = [u8; 16]> {
-    std::iter::repeat_with(move || {
-        let mut id = [0u8; 16];
-        for half in id.chunks_mut(8) {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            half.copy_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_be_bytes());
-        }
-        id
-    })
-}
-
 fn request(spans: Vec<Span>) -> Encoded {
-    let service = KeyValue {
-        key: "service.name".to_owned(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::StringValue("checkout".to_owned())),
-        }),
-        ..KeyValue::default()
-    };
-    Encoded::from_payload(&Payload::Traces(ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(Resource {
-                attributes: vec![service],
-                ..Resource::default()
-            }),
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..ScopeSpans::default()
-            }],
-            ..ResourceSpans::default()
-        }],
-    }))
-    .unwrap()
+    Encoded::from_payload(&Payload::Traces(fixtures::service_spans("checkout", spans))).unwrap()
 }
 
 /// `name`'s samples in `text`, summed.
@@ -68,7 +32,10 @@ fn spans_sampled_upstream_give_the_unsampled_signals_back() {
     let th = upstream.encode().unwrap();
     let (mut true_sum_ms, mut true_fast) = (0u64, 0u64);
     let mut kept = Vec::new();
-    for (n, id) in trace_ids(99).take(SPANS as usize).enumerate() {
+    for (n, id) in fixtures::random_trace_ids(99)
+        .take(SPANS as usize)
+        .enumerate()
+    {
         let duration_ms = 1 + (n as u64 * 13) % 400;
         true_sum_ms += duration_ms;
         true_fast += u64::from(duration_ms <= 100);

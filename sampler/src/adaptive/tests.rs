@@ -1,30 +1,12 @@
 use std::time::Duration;
 
 use weir_config::{AdaptiveSamplerConfig, PolicyKind, SamplingOverride};
-use weir_proto::otlp::collector::trace::v1::ExportTraceServiceRequest;
-use weir_proto::otlp::common::v1::{AnyValue, KeyValue, any_value};
-use weir_proto::otlp::resource::v1::Resource;
-use weir_proto::otlp::trace::v1::{ResourceSpans, ScopeSpans, Span, Status};
+use weir_proto::fixtures::{self, random_trace_ids};
+use weir_proto::otlp::trace::v1::{Span, Status};
 use weir_proto::{Encoded, Payload};
 
 use super::*;
 use crate::sample::{Randomness, should_keep};
-
-/// A small deterministic generator of trace ids (xorshift64*), so statistical tests do not flake.
-struct Ids(u64);
-
-impl Ids {
-    fn next(&mut self) -> [u8; 16] {
-        let mut id = [0u8; 16];
-        for half in id.chunks_mut(8) {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            half.copy_from_slice(&self.0.wrapping_mul(0x2545_f491_4f6c_dd1d).to_be_bytes());
-        }
-        id
-    }
-}
 
 fn span(trace_id: [u8; 16], status: i32, trace_state: &str) -> Span {
     Span {
@@ -44,27 +26,7 @@ fn span(trace_id: [u8; 16], status: i32, trace_state: &str) -> Span {
 }
 
 fn request(service: &str, spans: Vec<Span>) -> Encoded {
-    let service = KeyValue {
-        key: "service.name".to_owned(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::StringValue(service.to_owned())),
-        }),
-        ..KeyValue::default()
-    };
-    Encoded::from_payload(&Payload::Traces(ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(Resource {
-                attributes: vec![service],
-                ..Resource::default()
-            }),
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..ScopeSpans::default()
-            }],
-            ..ResourceSpans::default()
-        }],
-    }))
-    .unwrap()
+    Encoded::from_payload(&Payload::Traces(fixtures::service_spans(service, spans))).unwrap()
 }
 
 fn spans_of(request: &Encoded) -> Vec<Span> {
@@ -95,7 +57,7 @@ fn gauge(sampler: &AdaptiveSampler, name: &str, service: &str) -> f64 {
 fn run(
     sampler: &AdaptiveSampler,
     controllers: &mut Controllers,
-    ids: &mut Ids,
+    ids: &mut impl Iterator<Item = [u8; 16]>,
     start: u64,
     seconds: u64,
     per_second: usize,
@@ -107,7 +69,7 @@ fn run(
         let spans = (0..per_second)
             .map(|i| {
                 span(
-                    ids.next(),
+                    ids.next().unwrap(),
                     if error_every > 0 && i % error_every == 0 {
                         2
                     } else {
@@ -131,7 +93,7 @@ fn run(
 fn the_target_policy_converges_on_the_target_and_stays_there() {
     let sampler = AdaptiveSampler::new(&AdaptiveSamplerConfig::default());
     let mut controllers = Controllers::new();
-    let mut ids = Ids(7);
+    let mut ids = random_trace_ids(7);
     let kept = run(&sampler, &mut controllers, &mut ids, 0, 65, 200, 0);
     assert!((gauge(&sampler, "weir_sampler_probability", "checkout") - 0.05).abs() < 0.005);
     // Interval 1 runs at the initial 0.1 (100 traces per 5 s); from interval 2 on, about 50 (10/s).
@@ -157,13 +119,13 @@ fn the_target_policy_converges_on_the_target_and_stays_there() {
 fn errors_are_always_kept_and_raise_the_probability() {
     let sampler = AdaptiveSampler::new(&AdaptiveSamplerConfig::default());
     let mut controllers = Controllers::new();
-    let mut ids = Ids(11);
+    let mut ids = random_trace_ids(11);
     run(&sampler, &mut controllers, &mut ids, 0, 20, 200, 0);
     let calm = gauge(&sampler, "weir_sampler_probability", "checkout");
     // A burst: every second trace errs.
     for second in 20..40 {
         let spans: Vec<Span> = (0..200)
-            .map(|i| span(ids.next(), if i % 2 == 0 { 2 } else { 0 }, ""))
+            .map(|i| span(ids.next().unwrap(), if i % 2 == 0 { 2 } else { 0 }, ""))
             .collect();
         let kept = spans_of(&sampler.sample(request("checkout", spans)));
         assert!(
@@ -186,8 +148,8 @@ fn errors_are_always_kept_and_raise_the_probability() {
 fn decisions_are_consistent_across_instances_and_follow_the_threshold() {
     let config = AdaptiveSamplerConfig::default();
     let (a, b) = (AdaptiveSampler::new(&config), AdaptiveSampler::new(&config));
-    let mut ids = Ids(3);
-    let traces: Vec<[u8; 16]> = (0..2000).map(|_| ids.next()).collect();
+    let mut ids = random_trace_ids(3);
+    let traces: Vec<[u8; 16]> = (0..2000).map(|_| ids.next().unwrap()).collect();
     let make = || {
         request(
             "checkout",
@@ -223,11 +185,11 @@ fn decisions_are_consistent_across_instances_and_follow_the_threshold() {
 #[test]
 fn an_upstream_threshold_is_never_lowered() {
     let sampler = AdaptiveSampler::new(&AdaptiveSamplerConfig::default());
-    let mut ids = Ids(5);
+    let mut ids = random_trace_ids(5);
     // Upstream kept these at 1/64 (th:fc): weir's 0.1 must not keep any that 1/64 would drop, and a
     // kept one keeps th:fc.
     let spans: Vec<Span> = (0..5000)
-        .map(|_| span(ids.next(), 0, "x=1,ot=th:fc"))
+        .map(|_| span(ids.next().unwrap(), 0, "x=1,ot=th:fc"))
         .collect();
     let upstream = Threshold::parse("fc").unwrap();
     let survivors = spans
@@ -260,14 +222,14 @@ fn overrides_fix_a_service_probability() {
     };
     let sampler = AdaptiveSampler::new(&config);
     let mut controllers = Controllers::new();
-    let mut ids = Ids(9);
+    let mut ids = random_trace_ids(9);
     for _ in 0..10 {
-        let spans = (0..200).map(|_| span(ids.next(), 0, "")).collect();
+        let spans = (0..200).map(|_| span(ids.next().unwrap(), 0, "")).collect();
         sampler.sample(request("audit", spans));
     }
     sampler.decide(&mut controllers, Duration::from_secs(10));
     assert_eq!(gauge(&sampler, "weir_sampler_probability", "audit"), 1.0);
-    let spans = (0..100).map(|_| span(ids.next(), 0, "")).collect();
+    let spans = (0..100).map(|_| span(ids.next().unwrap(), 0, "")).collect();
     assert_eq!(sampler.sample(request("audit", spans)).item_count(), 100);
 }
 
@@ -279,7 +241,7 @@ fn the_linear_policy_gives_its_formula() {
     };
     let sampler = AdaptiveSampler::new(&config);
     let mut controllers = Controllers::new();
-    let mut ids = Ids(13);
+    let mut ids = random_trace_ids(13);
     // 50 traces/s, 2% errors: (0.8 * 50 + 5 * 2) / 100 = 0.5.
     run(&sampler, &mut controllers, &mut ids, 0, 5, 50, 50);
     assert!((gauge(&sampler, "weir_sampler_probability", "checkout") - 0.5).abs() < 1e-9);
@@ -292,9 +254,9 @@ fn keys_past_the_limit_share_one() {
         ..AdaptiveSamplerConfig::default()
     };
     let sampler = AdaptiveSampler::new(&config);
-    let mut ids = Ids(17);
+    let mut ids = random_trace_ids(17);
     for service in ["a", "b", "c"] {
-        sampler.sample(request(service, vec![span(ids.next(), 2, "")]));
+        sampler.sample(request(service, vec![span(ids.next().unwrap(), 2, "")]));
     }
     let mut out = String::new();
     sampler.write_prometheus("s", &mut out);
