@@ -25,7 +25,7 @@ impl GoldenSignals {
         let map = self.series.pin();
         let mut rows: Vec<(&[u8], Snapshot)> = map
             .iter()
-            .map(|(key, series)| (&key[..], series.snapshot()))
+            .map(|(key, series)| (key.as_bytes(), series.snapshot()))
             .collect();
         // Sorted, so a series keeps its place from scrape to scrape and tests read a stable text.
         rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -154,7 +154,7 @@ impl GoldenSignals {
         let mut inflight: Vec<((&str, &str), f64)> = map
             .iter()
             .filter_map(|(key, series)| {
-                let labels = Labels::decode(key)?;
+                let labels = Labels::decode(key.as_bytes())?;
                 (labels.kind == SPAN_KIND_SERVER)
                     .then(|| ((labels.service, labels.span_name), series.inflight()))
             })

@@ -10,6 +10,7 @@
 mod buckets;
 mod exemplar;
 mod expose;
+mod key;
 mod labels;
 mod series;
 #[cfg(test)]
@@ -25,6 +26,7 @@ pub use buckets::Buckets;
 pub use labels::AttributeValue;
 pub use series::Weight;
 
+use key::SeriesKey;
 use labels::KeyBuilder;
 use series::Series;
 
@@ -53,7 +55,7 @@ pub struct GoldenSignals {
     http_server_errors: bool,
     max_series: usize,
     idle_timeout_secs: u64,
-    series: HashMap<Box<[u8]>, Series, RandomState>,
+    series: HashMap<SeriesKey, Series, RandomState>,
     /// Series in `series`; may pass `max_series` by the number of threads inserting at once.
     count: AtomicUsize,
     /// Where spans of series past `max_series` go.
@@ -155,7 +157,7 @@ impl GoldenSignals {
         for (key, series) in map.iter() {
             if series.retire_if_idle_since(cutoff)
                 && map
-                    .remove_if(&key[..], |_, s| s.is_retired())
+                    .remove_if(key.as_bytes(), |_, s| s.is_retired())
                     .is_ok_and(|r| r.is_some())
             {
                 removed += 1;
@@ -170,7 +172,7 @@ impl GoldenSignals {
 /// Records the spans of one request: holds the map's epoch guard and the key buffer across spans.
 pub struct Recorder<'g> {
     golden: &'g GoldenSignals,
-    map: HashMapRef<'g, Box<[u8]>, Series, RandomState, LocalGuard<'g>>,
+    map: HashMapRef<'g, SeriesKey, Series, RandomState, LocalGuard<'g>>,
     key: KeyBuilder,
     now: u64,
     /// When set, the Unix time in milliseconds recorded spans are offered as exemplars at: only
@@ -256,10 +258,9 @@ impl Recorder<'_> {
                     golden.overflow.enter(self.now);
                     return &golden.overflow;
                 }
-                None => match self
-                    .map
-                    .try_insert_with(key.into(), || Series::new(golden.buckets.len(), self.now))
-                {
+                None => match self.map.try_insert_with(SeriesKey::new(key), || {
+                    Series::new(golden.buckets.len(), self.now)
+                }) {
                     Ok(inserted) => {
                         golden.count.fetch_add(1, Ordering::Relaxed);
                         inserted
