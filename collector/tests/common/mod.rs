@@ -8,6 +8,7 @@ pub mod sink;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -15,12 +16,25 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-/// A port free on 127.0.0.1 right now.
+/// A port free on 127.0.0.1 right now, for a server started a moment later.
+///
+/// Chosen below Linux's ephemeral range (32768-60999), never twice in one test process: a port the
+/// OS hands out on its own (a sink bound to port 0, a client's outgoing connection) could otherwise
+/// take it between this check and the server's bind, as happened when tests ran in parallel.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Each test binary starts elsewhere in the range, should two ever run at once.
+    let offset = std::process::id().wrapping_mul(7_919);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        assert!(n < SPAN, "no free port left below the ephemeral range");
+        let port = u16::try_from(FIRST + offset.wrapping_add(n) % SPAN).expect("below 32000");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A running `weir` process, killed when dropped.
