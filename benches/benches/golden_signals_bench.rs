@@ -10,26 +10,14 @@ use std::sync::Arc;
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use weir::golden::GoldenStage;
-use weir_benches::SIZES;
-use weir_benches::loadgen::workload::{Workload, WorkloadConfig};
+use weir_benches::loadgen::workload::Workload;
+use weir_benches::{SIZES, stage_workload};
 use weir_config::{DimensionConfig, GoldenSignalsConfig};
 use weir_proto::{Encoded, Signal};
 use weir_sampler::golden::GoldenSignals;
 
 /// Requests each thread records per iteration in the threads group.
 const REQUESTS_PER_THREAD: usize = 64;
-
-fn workload() -> Workload {
-    Workload::new(WorkloadConfig {
-        services: 20,
-        operations: 50,
-        error_ratio: 0.02,
-        duration_median_ms: 20.0,
-        duration_sigma: 0.8,
-        seed: 1,
-        base_time_unix_nano: 1_700_000_000_000_000_000,
-    })
-}
 
 fn encoded(workload: &mut Workload, spans: usize) -> Encoded {
     let body = Bytes::from(workload.request(Signal::Traces, spans).encode_to_vec());
@@ -57,7 +45,7 @@ fn stage(dimension: bool) -> GoldenStage {
 }
 
 fn golden_signals_bench(c: &mut Criterion) {
-    let mut workload = workload();
+    let mut workload = stage_workload();
     for (name, dimension) in [("default", false), ("http_route", true)] {
         let mut group = c.benchmark_group(format!("golden_signals/{name}"));
         for (size, spans) in SIZES {
@@ -96,7 +84,9 @@ fn golden_signals_bench(c: &mut Criterion) {
                     for requests in &requests[..threads] {
                         let stage = &stage;
                         scope.spawn(move || {
-                            requests.iter().for_each(|request| stage.record(request, true))
+                            requests
+                                .iter()
+                                .for_each(|request| stage.record(request, true))
                         });
                     }
                 })

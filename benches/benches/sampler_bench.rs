@@ -7,22 +7,13 @@
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use weir_benches::SIZES;
-use weir_benches::loadgen::workload::{Workload, WorkloadConfig};
+use weir_benches::{SIZES, stage_workload};
 use weir_config::AdaptiveSamplerConfig;
 use weir_proto::{Encoded, Signal};
 use weir_sampler::adaptive::AdaptiveSampler;
 
 fn sampler_bench(c: &mut Criterion) {
-    let mut workload = Workload::new(WorkloadConfig {
-        services: 20,
-        operations: 50,
-        error_ratio: 0.02,
-        duration_median_ms: 20.0,
-        duration_sigma: 0.8,
-        seed: 1,
-        base_time_unix_nano: 1_700_000_000_000_000_000,
-    });
+    let mut workload = stage_workload();
     for (name, probability) in [("p_0.1", 0.1), ("p_1", 1.0)] {
         let config = AdaptiveSamplerConfig {
             initial_probability: probability,

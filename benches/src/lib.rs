@@ -20,3 +20,17 @@ pub fn request(signal: Signal, items: usize) -> Payload {
         Signal::Logs => Payload::Logs(fixtures::logs(4, items.div_ceil(4))),
     }
 }
+
+/// The load generator's workload as the stage benches after decode use it: 20 services, 50 routes,
+/// 2% errors, so golden-signal series and sampler keys repeat as in production.
+pub fn stage_workload() -> loadgen::workload::Workload {
+    loadgen::workload::Workload::new(loadgen::workload::WorkloadConfig {
+        services: 20,
+        operations: 50,
+        error_ratio: 0.02,
+        duration_median_ms: 20.0,
+        duration_sigma: 0.8,
+        seed: 1,
+        base_time_unix_nano: 1_700_000_000_000_000_000,
+    })
+}

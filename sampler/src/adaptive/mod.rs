@@ -272,12 +272,8 @@ impl AdaptiveSampler {
             settings.overrides = overrides
                 .iter()
                 .filter_map(|o| {
-                    let fixed = match (o.probability, o.target_traces_per_second) {
-                        (Some(p), _) => Fixed::Probability(p),
-                        (None, Some(t)) => Fixed::Target(t),
-                        (None, None) => return None,
-                    };
-                    Some((o.service.clone(), fixed))
+                    Fixed::of(o.probability, o.target_traces_per_second)
+                        .map(|fixed| (o.service.clone(), fixed))
                 })
                 .collect();
         }

@@ -24,6 +24,21 @@ pub(crate) enum Fixed {
     Target(f64),
 }
 
+impl Fixed {
+    /// An override's setting: its probability if it has one, else its target; `None` if neither
+    /// (which validation refuses).
+    pub(crate) fn of(
+        probability: Option<f64>,
+        target_traces_per_second: Option<f64>,
+    ) -> Option<Fixed> {
+        match (probability, target_traces_per_second) {
+            (Some(p), _) => Some(Fixed::Probability(p)),
+            (None, Some(t)) => Some(Fixed::Target(t)),
+            (None, None) => None,
+        }
+    }
+}
+
 /// Everything the sampler reads of its config.
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
@@ -90,12 +105,8 @@ impl Settings {
                 .overrides
                 .iter()
                 .filter_map(|o| {
-                    let fixed = match (o.probability, o.target_traces_per_second) {
-                        (Some(p), _) => Fixed::Probability(p),
-                        (None, Some(t)) => Fixed::Target(t),
-                        (None, None) => return None,
-                    };
-                    Some((o.service.clone(), fixed))
+                    Fixed::of(o.probability, o.target_traces_per_second)
+                        .map(|fixed| (o.service.clone(), fixed))
                 })
                 .collect(),
             max_keys: usize::try_from(config.max_keys).unwrap_or(usize::MAX),
