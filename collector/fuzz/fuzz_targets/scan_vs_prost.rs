@@ -9,26 +9,15 @@ use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use weir_proto::wire::oracle::{decode, validate};
 use weir_proto::wire::{Block, ScanError, scan, split_block};
-use weir_proto::{Payload, Signal};
+use weir_proto::{Encoded, Payload, Signal};
 
-/// Blocks as an export request: each as field 1.
-fn frame(blocks: &[Block]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for block in blocks {
-        out.push(0x0a);
-        let mut len = block.bytes.len() as u64;
-        while len >= 0x80 {
-            out.push(len as u8 | 0x80);
-            len >>= 7;
-        }
-        out.push(len as u8);
-        out.extend_from_slice(&block.bytes);
-    }
-    out
+/// Blocks as an export request, framed by weir's own encoder.
+fn frame(signal: Signal, blocks: &[Block]) -> Vec<u8> {
+    Encoded::from_blocks(signal, blocks.to_vec()).encode_to_vec()
 }
 
 fn decode_blocks(signal: Signal, blocks: &[Block]) -> Payload {
-    decode(signal, &frame(blocks)).expect("blocks scan returned decode")
+    decode(signal, &frame(signal, blocks)).expect("blocks scan returned decode")
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -53,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
                     let wanted_front = wanted_rest.split_front(n);
                     for (half, wanted) in [(front, wanted_front), (rest, wanted_rest)] {
                         let rescanned =
-                            scan(signal, &Bytes::from(frame(std::slice::from_ref(&half))))
+                            scan(signal, &Bytes::from(frame(signal, std::slice::from_ref(&half))))
                                 .expect("a half scans");
                         assert_eq!(rescanned, vec![half.clone()]);
                         let found = decode_blocks(signal, std::slice::from_ref(&half));

@@ -10,18 +10,11 @@ use weir_proto::otlp::common::v1::{AnyValue, KeyValue, any_value};
 use weir_proto::otlp::trace::v1::ResourceSpans;
 use weir_proto::wire::oracle::decode;
 use weir_proto::wire::{Block, Keep, Value, for_each_span, retain_spans, scan};
-use weir_proto::{Payload, Signal};
+use weir_proto::{Encoded, Payload, Signal};
 
 /// A block as the ResourceSpans prost decodes from it.
 fn decoded(block: &Block) -> ResourceSpans {
-    let mut framed = vec![0x0a];
-    let mut len = block.bytes.len() as u64;
-    while len >= 0x80 {
-        framed.push(len as u8 | 0x80);
-        len >>= 7;
-    }
-    framed.push(len as u8);
-    framed.extend_from_slice(&block.bytes);
+    let framed = Encoded::from_blocks(Signal::Traces, vec![block.clone()]).encode_to_vec();
     match decode(Signal::Traces, &framed).expect("a scanned block decodes") {
         Payload::Traces(mut request) => request.resource_spans.remove(0),
         _ => unreachable!("decoded as traces"),
