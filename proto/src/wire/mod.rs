@@ -23,6 +23,7 @@ mod logs;
 mod metrics;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod oracle;
+mod partition;
 mod reader;
 mod retain;
 mod spans;
@@ -41,6 +42,7 @@ use reader::Reader;
 
 pub use attributes::Value;
 pub use error::ScanError;
+pub use partition::partition_spans;
 pub use retain::{Keep, retain_spans};
 pub use spans::{ResourceView, SpanView, for_each_span};
 pub use split::split_block;

@@ -4,6 +4,7 @@
 mod ids;
 mod malformed;
 mod mutation;
+mod partition;
 mod retain;
 mod roundtrip;
 mod scramble;
