@@ -11,7 +11,9 @@ use std::sync::atomic::Ordering;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use weir_config::{ComponentId, Config, ExporterConfig, ProcessorConfig, ReceiverConfig};
+use weir_config::{
+    ComponentId, Config, ExporterConfig, PipelineId, ProcessorConfig, ReceiverConfig, SamplingMode,
+};
 use weir_exporters::Exporter;
 use weir_exporters::retry::RetryPolicy;
 use weir_proto::Signal;
@@ -22,9 +24,10 @@ use crate::admission::{self, MemoryBudget};
 use crate::batch::{self, Batcher};
 use crate::channel;
 use crate::golden::GoldenStage;
-use crate::pipeline::{Consumer, Input, PIPELINE_CHANNEL_CAPACITY};
+use crate::pipeline::{Consumer, Envelope, Input, PIPELINE_CHANNEL_CAPACITY};
 use crate::queue::{ExportQueue, QueueInput};
 use crate::receive::{self, Routes, SignalRoute};
+use crate::sample::tail::{TailOutputs, TailStage};
 use crate::sample::{SampleStage, TuneRequests};
 use crate::telemetry::Telemetry;
 
@@ -155,7 +158,7 @@ async fn start(config: &Config) -> Result<Running, AppError> {
 
     // Batch: one stage per pipeline, feeding its exporters' queues.
     let mut batchers = JoinSet::new();
-    let mut pipeline_inputs: BTreeMap<(ComponentId, Signal), PipelineInputs> = BTreeMap::new();
+    let mut batch_inputs = BTreeMap::new();
     for (pipeline_id, pipeline) in &config.service.pipelines {
         let metrics = telemetry.batch(&pipeline_id.to_string());
         let (input, output) =
@@ -174,7 +177,34 @@ async fn start(config: &Config) -> Result<Running, AppError> {
             .filter_map(|id| queue_inputs.get(id).cloned())
             .collect();
         batchers.spawn(batch::task::run(output, batcher, outputs, metrics));
-        let sampler = pipeline.processors.iter().find_map(|id| samplers.get(id));
+        batch_inputs.insert(pipeline_id.clone(), input);
+    }
+    // Trace-mode samplers buffer traces in shard tasks that feed the batch stages, so the batch
+    // stages wait for them at shutdown like for any other sender.
+    let tails = tail_stages(
+        config,
+        &samplers,
+        &batch_inputs,
+        &golden,
+        &telemetry,
+        &budget,
+        &mut batchers,
+    );
+
+    // What each receiver's requests feed: per pipeline, its sampler's buffer or its batch stage.
+    let mut pipeline_inputs: BTreeMap<(ComponentId, Signal), PipelineInputs> = BTreeMap::new();
+    for (pipeline_id, pipeline) in &config.service.pipelines {
+        let sampler_id = pipeline
+            .processors
+            .iter()
+            .find(|id| samplers.contains_key(*id));
+        let input = match sampler_id.and_then(|id| tails.get(id)) {
+            Some(tail) => Input::Tail(Arc::clone(tail)),
+            None => Input::Batch {
+                sender: batch_inputs[pipeline_id].clone(),
+                sampler: sampler_id.and_then(|id| samplers.get(id)).cloned(),
+            },
+        };
         let stages: Vec<&Arc<GoldenStage>> = pipeline
             .processors
             .iter()
@@ -184,10 +214,11 @@ async fn start(config: &Config) -> Result<Running, AppError> {
             let inputs = pipeline_inputs
                 .entry((receiver.clone(), pipeline_id.signal()))
                 .or_default();
-            inputs.senders.push(Input {
-                sender: input.clone(),
-                sampler: sampler.cloned(),
-            });
+            // A buffer listed by several pipelines takes a request once and feeds them all.
+            let known = |i: &Input| matches!((i, &input), (Input::Tail(a), Input::Tail(b)) if Arc::ptr_eq(a, b));
+            if !inputs.senders.iter().any(known) {
+                inputs.senders.push(input.clone());
+            }
             for stage in &stages {
                 if !inputs.golden.iter().any(|known| Arc::ptr_eq(known, stage)) {
                     inputs.golden.push(Arc::clone(stage));
@@ -195,6 +226,8 @@ async fn start(config: &Config) -> Result<Running, AppError> {
             }
         }
     }
+    // Only the inputs built above, and the trace buffers' tasks, send to the batch stages now.
+    drop((batch_inputs, tails));
     // The batch stages now hold the only queue senders besides the routes built below.
     drop(queue_inputs);
 
@@ -454,6 +487,63 @@ fn golden_stages(config: &Config) -> Result<BTreeMap<ComponentId, Arc<GoldenStag
         }
     }
     Ok(stages)
+}
+
+/// A trace buffer for every `mode: trace` sampler, feeding the batch stages and golden-signal stages
+/// of the pipelines that list it; its shard tasks join `tasks`. Buffered spans may take half the
+/// memory budget, the rest staying for batches and queues.
+fn tail_stages(
+    config: &Config,
+    samplers: &BTreeMap<ComponentId, Arc<SampleStage>>,
+    batch_inputs: &BTreeMap<PipelineId, channel::Sender<Envelope>>,
+    golden: &BTreeMap<ComponentId, Arc<GoldenStage>>,
+    telemetry: &Telemetry,
+    budget: &MemoryBudget,
+    tasks: &mut JoinSet<()>,
+) -> BTreeMap<ComponentId, Arc<TailStage>> {
+    let shards = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut tails = BTreeMap::new();
+    for (id, stage) in samplers {
+        let Some(ProcessorConfig::AdaptiveSampler(sampler)) = config.processors.get(id) else {
+            continue;
+        };
+        if stage.mode() != SamplingMode::Trace {
+            continue;
+        }
+        let listing: Vec<_> = config
+            .service
+            .pipelines
+            .iter()
+            .filter(|(_, p)| p.processors.contains(id))
+            .collect();
+        let mut stages: Vec<Arc<GoldenStage>> = Vec::new();
+        for gold in listing
+            .iter()
+            .flat_map(|(_, p)| p.processors.iter().filter_map(|g| golden.get(g)))
+        {
+            if !stages.iter().any(|known| Arc::ptr_eq(known, gold)) {
+                stages.push(Arc::clone(gold));
+            }
+        }
+        let outputs = TailOutputs {
+            batches: listing
+                .iter()
+                .map(|(pid, _)| batch_inputs[*pid].clone())
+                .collect(),
+            golden: stages,
+            metrics: telemetry.tail(&id.to_string()),
+        };
+        let tail = TailStage::start(
+            Arc::clone(stage),
+            &sampler.trace,
+            shards,
+            budget.limit() / 2,
+            outputs,
+            tasks,
+        );
+        tails.insert(id.clone(), Arc::new(tail));
+    }
+    tails
 }
 
 /// A stage for every adaptive_sampler processor some pipeline lists, with its tuning requests.

@@ -3,9 +3,10 @@
 //! Receivers hand each checked request to a [`Consumer`], which offers it to every pipeline the
 //! receiver feeds. Stage 3, golden signals ([`crate::golden`]), runs in [`Consumer::offer`], on the
 //! receiver's own task, so that it sees every span and scales with the connections; stage 4, the
-//! adaptive sampler ([`crate::sample`]), follows it there, per pipeline. A request then goes to the
-//! pipeline's batch stage
-//! ([`crate::batch`]), whose batches go to every exporter's queue ([`crate::queue`]).
+//! adaptive sampler ([`crate::sample`]), follows it there, per pipeline, or in `mode: trace` hands
+//! the spans to its trace buffer ([`crate::sample::tail`]), which sends kept traces on later. A
+//! request then goes to the pipeline's batch stage ([`crate::batch`]), whose batches go to every
+//! exporter's queue ([`crate::queue`]).
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use crate::admission::Reservation;
 use crate::channel::{Permit, Sender, TrySendError};
 use crate::golden::GoldenStage;
 use crate::sample::SampleStage;
+use crate::sample::tail::{TailPermits, TailStage};
 
 /// Requests a pipeline's batch stage may have waiting before receivers refuse more; the memory
 /// budget, not this count, is what bounds bytes.
@@ -87,13 +89,38 @@ impl From<Envelope> for Batch {
     }
 }
 
-/// One pipeline's input as a receiver sees it: where requests go, and the sampler they pass first.
+/// One pipeline's input as a receiver sees it.
 #[derive(Clone)]
-pub struct Input {
-    /// The pipeline's batch stage.
-    pub sender: Sender<Envelope>,
-    /// The pipeline's adaptive sampler, if it lists one.
-    pub sampler: Option<Arc<SampleStage>>,
+pub enum Input {
+    /// The pipeline's batch stage, behind the span-mode sampler the pipeline lists, if any.
+    Batch {
+        /// The batch stage.
+        sender: Sender<Envelope>,
+        /// The pipeline's adaptive sampler in `mode: span`.
+        sampler: Option<Arc<SampleStage>>,
+    },
+    /// A trace-mode sampler's buffer, which feeds the batch stages of every pipeline listing it.
+    Tail(Arc<TailStage>),
+}
+
+/// Room reserved in one input.
+enum Reserved<'a> {
+    Batch(Permit<'a, Envelope>),
+    Tail(TailPermits<'a>),
+}
+
+impl Input {
+    fn try_reserve(&self) -> Result<Reserved<'_>, TrySendError> {
+        match self {
+            Input::Batch { sender, .. } => sender.try_reserve().map(Reserved::Batch),
+            Input::Tail(stage) => stage.try_reserve().map(Reserved::Tail),
+        }
+    }
+
+    /// Whether every span offered here goes on unsampled.
+    fn takes_all(&self) -> bool {
+        matches!(self, Input::Batch { sampler: None, .. })
+    }
 }
 
 /// Where one receiver sends one signal: the inputs of every pipeline that lists the receiver, and
@@ -117,24 +144,41 @@ impl Consumer {
     /// pipeline then gets what its sampler keeps.
     pub fn offer(&self, mut envelope: Envelope) -> Result<(), TrySendError> {
         if let [only] = self.inputs.as_slice() {
-            let permit = only.sender.try_reserve()?;
+            let permit = only.try_reserve()?;
             self.count(&envelope);
-            if let Some(payload) = self.sampled(only.sampler.as_ref(), envelope.payload) {
-                envelope.payload = payload;
-                permit.send(envelope);
+            match (only, permit) {
+                (Input::Batch { sampler, .. }, Reserved::Batch(permit)) => {
+                    if let Some(payload) = self.sampled(sampler.as_ref(), envelope.payload) {
+                        envelope.payload = payload;
+                        permit.send(envelope);
+                    }
+                }
+                (Input::Tail(stage), Reserved::Tail(permits)) => stage.deliver(permits, envelope),
+                _ => unreachable!("an input reserves room of its own kind"),
             }
             return Ok(());
         }
         let permits = self
             .inputs
             .iter()
-            .map(|input| input.sender.try_reserve())
-            .collect::<Result<Vec<Permit<'_, Envelope>>, _>>()?;
+            .map(Input::try_reserve)
+            .collect::<Result<Vec<_>, _>>()?;
         self.count(&envelope);
         // A sampler listed by several of these pipelines decides the request once.
         let mut decided: Vec<(&Arc<SampleStage>, Option<Encoded>)> = Vec::new();
         for (input, permit) in self.inputs.iter().zip(permits) {
-            let payload = match &input.sampler {
+            let (sampler, permit) = match (input, permit) {
+                (Input::Batch { sampler, .. }, Reserved::Batch(permit)) => (sampler, permit),
+                (Input::Tail(stage), Reserved::Tail(permits)) => {
+                    stage.deliver(
+                        permits,
+                        Envelope::new(envelope.payload.clone(), envelope.reservation.duplicate()),
+                    );
+                    continue;
+                }
+                _ => unreachable!("an input reserves room of its own kind"),
+            };
+            let payload = match sampler {
                 None => Some(envelope.payload.clone()),
                 Some(stage) => match decided.iter().find(|(known, _)| Arc::ptr_eq(known, stage)) {
                     Some((_, done)) => done.clone(),
@@ -159,7 +203,7 @@ impl Consumer {
     /// unsampled, every trace in it goes on, so any span may be an exemplar; otherwise exemplars
     /// wait for what a sampler keeps.
     fn count(&self, envelope: &Envelope) {
-        let all_kept = self.inputs.iter().any(|input| input.sampler.is_none());
+        let all_kept = self.inputs.iter().any(Input::takes_all);
         for stage in &self.golden {
             stage.record(&envelope.payload, all_kept);
         }

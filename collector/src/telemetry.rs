@@ -9,6 +9,7 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use weir_proto::Signal;
+use weir_sampler::tail::Reason;
 
 /// All of weir's metric families, registered in one registry.
 #[derive(Clone)]
@@ -28,6 +29,10 @@ pub struct Telemetry {
     queue_size: IntGaugeVec,
     queue_capacity: IntGaugeVec,
     export_duration: HistogramVec,
+    tail_buffered: IntGaugeVec,
+    tail_inbox: IntGaugeVec,
+    tail_decisions: IntCounterVec,
+    tail_late_spans: IntCounterVec,
     budget_used: IntGauge,
     budget_limit: IntGauge,
     budget_utilization: Gauge,
@@ -191,6 +196,31 @@ impl Telemetry {
                 &["exporter"],
                 prometheus::exponential_buckets(0.0005, 2.0, 18).unwrap_or_default(),
             ),
+            tail_buffered: gauge(
+                &r,
+                "weir_sampler_buffered",
+                "What a trace-mode sampler holds undecided, by unit: traces, spans, bytes.",
+                &["sampler", "unit"],
+            ),
+            tail_inbox: gauge(
+                &r,
+                "weir_sampler_channel_depth",
+                "Requests' worth of spans waiting for a trace-mode sampler's shards.",
+                &["sampler"],
+            ),
+            tail_decisions: counter(
+                &r,
+                "weir_sampler_trace_decisions_total",
+                "Traces a trace-mode sampler decided, by decision and by what decided them when: \
+                 decision_wait and root_grace on time, the others early (max_traces, max_spans_per_trace, max_bytes, shutdown).",
+                &["sampler", "reason", "decision"],
+            ),
+            tail_late_spans: counter(
+                &r,
+                "weir_sampler_late_spans_total",
+                "Spans that came after their trace was decided and followed its decision.",
+                &["sampler", "decision"],
+            ),
             budget_used: register(&r, budget_used),
             budget_limit: register(&r, budget_limit),
             budget_utilization: register(&r, budget_utilization),
@@ -270,6 +300,32 @@ impl Telemetry {
         }
     }
 
+    /// Handles for one trace-mode sampler.
+    pub fn tail(&self, sampler: &str) -> TailMetrics {
+        let buffered = |unit: &str| self.tail_buffered.with_label_values(&[sampler, unit]);
+        let decisions = |kept: bool| {
+            Reason::ALL.map(|reason| {
+                self.tail_decisions.with_label_values(&[
+                    sampler,
+                    reason.as_str(),
+                    if kept { "kept" } else { "dropped" },
+                ])
+            })
+        };
+        TailMetrics {
+            traces: buffered("traces"),
+            spans: buffered("spans"),
+            bytes: buffered("bytes"),
+            inbox: self.tail_inbox.with_label_values(&[sampler]),
+            kept: decisions(true),
+            dropped: decisions(false),
+            late_kept: self.tail_late_spans.with_label_values(&[sampler, "kept"]),
+            late_dropped: self
+                .tail_late_spans
+                .with_label_values(&[sampler, "dropped"]),
+        }
+    }
+
     /// Handles for one exporter's queue.
     pub fn queue(&self, exporter: &str) -> QueueMetrics {
         QueueMetrics {
@@ -339,6 +395,40 @@ pub struct ExporterMetrics {
     pub dropped_retries: IntCounter,
     /// Items dropped at the shutdown deadline.
     pub dropped_shutdown: IntCounter,
+}
+
+/// A trace-mode sampler's instruments, shared by its shards.
+#[derive(Clone)]
+pub struct TailMetrics {
+    /// Traces buffered.
+    pub traces: IntGauge,
+    /// Spans buffered.
+    pub spans: IntGauge,
+    /// Bytes of spans buffered.
+    pub bytes: IntGauge,
+    /// Requests' worth of spans waiting for the shards.
+    pub inbox: IntGauge,
+    /// Traces kept, by [`Reason`] in the order of [`Reason::ALL`].
+    pub kept: [IntCounter; Reason::ALL.len()],
+    /// Traces dropped, likewise.
+    pub dropped: [IntCounter; Reason::ALL.len()],
+    /// Late spans kept.
+    pub late_kept: IntCounter,
+    /// Late spans dropped.
+    pub late_dropped: IntCounter,
+}
+
+impl TailMetrics {
+    /// Counts a trace decided for `reason`.
+    pub fn decided(&self, reason: Reason, kept: bool) {
+        let at = Reason::ALL.iter().position(|r| *r == reason).unwrap_or(0);
+        if kept {
+            &self.kept[at]
+        } else {
+            &self.dropped[at]
+        }
+        .inc();
+    }
 }
 
 /// An exporter queue's instruments.

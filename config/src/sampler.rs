@@ -10,10 +10,14 @@ use crate::duration::serde_duration;
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdaptiveSamplerConfig {
-    /// Where decisions are made: `span` decides each span alone, from its trace id.
+    /// Where decisions are made: `span` decides each span alone, from its trace id; `trace` buffers
+    /// each trace and decides it whole.
     #[serde(default)]
     pub mode: SamplingMode,
-    /// What a probability is kept per: each service, or each service and entry operation.
+    /// `mode: trace`: how traces are buffered.
+    #[serde(default)]
+    pub trace: TraceModeConfig,
+    /// What a probability is kept per: each service, or each service and root operation.
     #[serde(default)]
     pub key: SamplingKey,
     /// How the probabilities are set.
@@ -55,6 +59,7 @@ impl Default for AdaptiveSamplerConfig {
     fn default() -> Self {
         AdaptiveSamplerConfig {
             mode: SamplingMode::default(),
+            trace: TraceModeConfig::default(),
             key: SamplingKey::default(),
             policy: PolicyKind::default(),
             decision_interval: default_decision_interval(),
@@ -90,8 +95,43 @@ pub enum SamplingKey {
     /// One probability per `service.name`.
     #[default]
     Service,
-    /// One per `service.name` and entry span name.
+    /// One per `service.name` and root span name (`mode: trace`, which sees the root).
     ServiceOperation,
+}
+
+/// `adaptive_sampler.trace`: the buffer of `mode: trace`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceModeConfig {
+    /// How long a trace is buffered after its first span before it is decided.
+    #[serde(default = "default_decision_wait", with = "serde_duration")]
+    pub decision_wait: Duration,
+    /// How long after its root span a trace is decided, if that comes before `decision_wait`: time
+    /// for the children that end after the root to arrive.
+    #[serde(default = "default_root_grace", with = "serde_duration")]
+    pub root_grace: Duration,
+    /// Most traces buffered at once; past it, the oldest is decided early.
+    #[serde(default = "default_max_traces")]
+    pub max_traces: u64,
+    /// Most spans buffered for one trace; past it, the trace is decided at once, so one huge trace
+    /// cannot take the buffer from the rest.
+    #[serde(default = "default_max_spans_per_trace")]
+    pub max_spans_per_trace: u64,
+    /// Decisions remembered for spans that come after their trace was decided.
+    #[serde(default = "default_decision_cache_size")]
+    pub decision_cache_size: u64,
+}
+
+impl Default for TraceModeConfig {
+    fn default() -> Self {
+        TraceModeConfig {
+            decision_wait: default_decision_wait(),
+            root_grace: default_root_grace(),
+            max_traces: default_max_traces(),
+            max_spans_per_trace: default_max_spans_per_trace(),
+            decision_cache_size: default_decision_cache_size(),
+        }
+    }
 }
 
 /// `adaptive_sampler.policy`.
@@ -214,7 +254,7 @@ impl Default for AlwaysKeepConfig {
 pub struct SamplingOverride {
     /// The `service.name`.
     pub service: String,
-    /// The entry span name, with `key: service_operation`; every operation when left out.
+    /// The root span name, with `key: service_operation`; every operation when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// A fixed probability.
@@ -244,6 +284,21 @@ mod optional_duration {
     }
 }
 
+const fn default_decision_wait() -> Duration {
+    Duration::from_secs(5)
+}
+const fn default_root_grace() -> Duration {
+    Duration::from_secs(1)
+}
+const fn default_max_traces() -> u64 {
+    50_000
+}
+const fn default_max_spans_per_trace() -> u64 {
+    10_000
+}
+const fn default_decision_cache_size() -> u64 {
+    100_000
+}
 const fn default_decision_interval() -> Duration {
     Duration::from_secs(5)
 }

@@ -10,3 +10,4 @@ pub mod adaptive;
 pub mod exposition;
 pub mod golden;
 pub mod sample;
+pub mod tail;

@@ -2,7 +2,8 @@
 //! changed without a restart.
 //!
 //! `PUT` takes `{"sampler": "adaptive_sampler", "target_traces_per_second": 20, "overrides":
-//! [{"service": "checkout", "probability": 1.0}]}`: `sampler` may be left out when one runs, a
+//! [{"service": "checkout", "probability": 1.0}]}` (an override may name an `operation` too, with
+//! `key: service_operation`): `sampler` may be left out when one runs, a
 //! missing field stays as it is, and `overrides` replaces the whole list. The change is checked
 //! whole and applied at once by the sampler's decision task, which answers with what is in force.
 
@@ -116,8 +117,16 @@ fn parse(body: &[u8]) -> Result<(Option<String>, Tuning), String> {
                         .get("service")
                         .and_then(Value::as_str)
                         .ok_or("each override needs a `service` string")?;
+                    let operation = match rule.get("operation") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::String(operation)) => Some(operation.clone()),
+                        Some(_) => {
+                            return Err("an override's `operation` must be a string".to_owned());
+                        }
+                    };
                     Ok(ServiceOverride {
                         service: service.to_owned(),
+                        operation,
                         probability: number(rule.get("probability"), "probability")?,
                         target_traces_per_second: number(
                             rule.get("target_traces_per_second"),
@@ -145,6 +154,9 @@ fn to_json(sampler: &str, tuning: &Tuning) -> Value {
         .flatten()
         .map(|o| {
             let mut rule = json!({ "service": o.service });
+            if let Some(operation) = &o.operation {
+                rule["operation"] = json!(operation);
+            }
             if let Some(p) = o.probability {
                 rule["probability"] = json!(p);
             }

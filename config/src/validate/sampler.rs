@@ -5,18 +5,25 @@ use crate::path::KeyPath;
 use crate::sampler::{AdaptiveSamplerConfig, SamplingKey, SamplingMode};
 
 pub(super) fn adaptive_sampler(path: &KeyPath, sampler: &AdaptiveSamplerConfig, issues: &mut Issues) {
-    if sampler.mode == SamplingMode::Trace {
-        issues.push(
-            path.key("mode"),
-            "trace mode (buffering whole traces before deciding) is not available in this version: use `span`",
-        );
-    }
-    if sampler.key == SamplingKey::ServiceOperation {
+    if sampler.key == SamplingKey::ServiceOperation && sampler.mode != SamplingMode::Trace {
         issues.push(
             path.key("key"),
-            "`service_operation` needs each span's entry operation, which only trace mode knows: use `service`",
+            "`service_operation` keys by each trace's root operation, which only `mode: trace` sees: \
+             set `mode: trace` or use `key: service`",
         );
     }
+    let trace = &sampler.trace;
+    for (name, wait) in [("trace.decision_wait", trace.decision_wait), ("trace.root_grace", trace.root_grace)] {
+        if wait.is_zero() {
+            issues.push(path.key(name), "must be greater than 0, e.g. `5s`");
+        }
+    }
+    if trace.root_grace > trace.decision_wait {
+        issues.push(path.key("trace.root_grace"), "must not be longer than trace.decision_wait");
+    }
+    issues.positive(path.key("trace.max_traces"), trace.max_traces);
+    issues.positive(path.key("trace.max_spans_per_trace"), trace.max_spans_per_trace);
+    issues.positive(path.key("trace.decision_cache_size"), trace.decision_cache_size);
     let probability = |name: &str, value: f64, issues: &mut Issues| {
         if !(value > 0.0 && value <= 1.0) {
             issues.push(path.key(name), format!("must be a probability above 0 and at most 1, not {value}"));

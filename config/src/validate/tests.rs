@@ -326,15 +326,26 @@ fn adaptive_sampler_defaults_are_valid() {
 }
 
 #[test]
+fn trace_mode_settings_are_checked() {
+    assert_eq!(sampler("{ mode: trace, key: service_operation }"), Vec::<String>::new());
+    assert_eq!(
+        sampler("{ mode: trace, trace: { decision_wait: 1s, root_grace: 2s, max_traces: 0 } }"),
+        [
+            "processors.adaptive_sampler.trace.root_grace: must not be longer than trace.decision_wait",
+            "processors.adaptive_sampler.trace.max_traces: must be greater than 0",
+        ]
+    );
+}
+
+#[test]
 fn adaptive_sampler_settings_are_checked() {
     assert_eq!(
         sampler(
-            "{ mode: trace, key: service_operation, min_probability: 0, decision_interval: 0, \
+            "{ key: service_operation, min_probability: 0, decision_interval: 0, \
              target: { target_traces_per_second: -1 }, overrides: [{ service: a }, { service: b, probability: 2 }] }"
         ),
         [
-            "processors.adaptive_sampler.mode: trace mode (buffering whole traces before deciding) is not available in this version: use `span`",
-            "processors.adaptive_sampler.key: `service_operation` needs each span's entry operation, which only trace mode knows: use `service`",
+            "processors.adaptive_sampler.key: `service_operation` keys by each trace's root operation, which only `mode: trace` sees: set `mode: trace` or use `key: service`",
             "processors.adaptive_sampler.min_probability: must be a probability above 0 and at most 1, not 0",
             "processors.adaptive_sampler.decision_interval: must be greater than 0, e.g. `5s`",
             "processors.adaptive_sampler.target.target_traces_per_second: must be a number above 0, not -1",

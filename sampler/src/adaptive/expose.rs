@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use super::key::{Gauges, KeyState};
+use super::key::{Gauges, KeyState, split_key};
 use super::{AdaptiveSampler, OTHER_KEY};
 use crate::exposition::{Format, escape_into, family};
 
@@ -41,7 +41,7 @@ const GAUGES: [GaugeOf; 5] = [
 
 impl AdaptiveSampler {
     /// Appends the sampler's series to `out` in the Prometheus format, labelled `sampler` (the
-    /// processor's id) and `service`.
+    /// processor's id), `service` and, keyed by operation, `operation`.
     pub fn write_prometheus(&self, sampler: &str, out: &mut String) {
         self.write(sampler, out, Format::Prometheus);
     }
@@ -53,11 +53,16 @@ impl AdaptiveSampler {
             keys.iter().map(|(name, key)| (&**name, key)).collect();
         rows.sort_unstable_by_key(|(name, _)| *name);
         rows.push((OTHER_KEY, &self.other));
-        let labels = |service: &str| {
+        let labels = |key: &str| {
+            let (service, operation) = split_key(key);
             let mut text = String::from("sampler=\"");
             escape_into(&mut text, sampler);
             text.push_str("\",service=\"");
             escape_into(&mut text, service);
+            if let Some(operation) = operation {
+                text.push_str("\",operation=\"");
+                escape_into(&mut text, operation);
+            }
             text.push('"');
             text
         };

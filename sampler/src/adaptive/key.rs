@@ -8,7 +8,32 @@ use super::tally::Counters;
 use crate::golden::Buckets;
 use crate::sample::Threshold;
 
-/// One key (a service).
+/// Joins a service and a root operation into one key name; `key: service` keys have no operation.
+/// NUL cannot be typed in a config file, and a service name holding one only mislabels its series.
+const OPERATION_SEPARATOR: char = '\0';
+
+/// The name of the key of `service`, or of its root `operation`.
+pub(crate) fn key_name(service: &str, operation: Option<&str>) -> String {
+    match operation {
+        Some(operation) => format!("{service}{OPERATION_SEPARATOR}{operation}"),
+        None => service.to_owned(),
+    }
+}
+
+/// The service and operation a key name joins.
+pub(crate) fn split_key(name: &str) -> (&str, Option<&str>) {
+    match name.split_once(OPERATION_SEPARATOR) {
+        Some((service, operation)) => (service, Some(operation)),
+        None => (name, None),
+    }
+}
+
+/// The service of a key name.
+pub(crate) fn service_of(name: &str) -> &str {
+    split_key(name).0
+}
+
+/// One key (a service, or a service and root operation).
 #[derive(Debug)]
 pub(crate) struct KeyState {
     /// The current [`Threshold`], as bits: the one value the per-span path reads.

@@ -14,6 +14,7 @@ mod settings;
 mod tally;
 #[cfg(test)]
 mod tests;
+mod trace;
 mod tuning;
 
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -21,14 +22,14 @@ use std::time::Duration;
 
 use foldhash::fast::RandomState;
 use papaya::{HashMap, HashMapRef, LocalGuard};
-use weir_config::{AdaptiveSamplerConfig, DEFAULT_BUCKETS_MS};
+use weir_config::{AdaptiveSamplerConfig, DEFAULT_BUCKETS_MS, SamplingKey};
 use weir_proto::wire::{self, Keep, ResourceView, SpanView};
 use weir_proto::{Encoded, Signal};
 
 use crate::golden::{Buckets, UNKNOWN_SERVICE};
 use crate::sample::{OtSampling, Threshold, decide, read_ot, write_tracestate};
 pub use controller::Controllers;
-use key::KeyState;
+use key::{KeyState, key_name, split_key};
 use settings::{Fixed, Policy, Settings};
 use tally::Tally;
 pub use tuning::{ServiceOverride, Tuning, TuningError};
@@ -77,6 +78,11 @@ impl AdaptiveSampler {
     fn fix_probabilities(&self, settings: &Settings) {
         let keys = self.keys.pin();
         for (service, fixed) in &settings.overrides {
+            // Keyed by operation, a service's override applies to keys made as its operations come.
+            let whole_service = split_key(service).1.is_none();
+            if settings.key_by == SamplingKey::ServiceOperation && whole_service {
+                continue;
+            }
             if let Fixed::Probability(p) = fixed
                 && keys.get(service.as_str()).is_none()
                 && self.count.load(Relaxed) < settings.max_keys
@@ -125,21 +131,24 @@ impl AdaptiveSampler {
         Encoded::from_blocks(request.signal(), kept)
     }
 
-    /// The key of `service`: found, inserted, or [`OTHER_KEY`]'s past `max_keys`.
+    /// The key named `name`: found, inserted, or [`OTHER_KEY`]'s past `max_keys`. A new key starts
+    /// at its configured fixed probability, if it has one, else at the initial probability.
     fn key<'k>(
         &'k self,
         keys: &'k HashMapRef<'_, Box<str>, KeyState, RandomState, LocalGuard<'_>>,
-        service: &str,
+        name: &str,
     ) -> &'k KeyState {
-        if let Some(key) = keys.get(service) {
+        if let Some(key) = keys.get(name) {
             return key;
         }
         if self.count.load(Relaxed) >= self.settings.max_keys {
             return &self.other;
         }
-        match keys.try_insert_with(service.into(), || {
-            KeyState::new(self.settings.initial_probability, &self.buckets)
-        }) {
+        let initial = match self.settings.fixed(name) {
+            Some(Fixed::Probability(p)) => *p,
+            _ => self.settings.initial_probability,
+        };
+        match keys.try_insert_with(name.into(), || KeyState::new(initial, &self.buckets)) {
             Ok(inserted) => {
                 self.count.fetch_add(1, Relaxed);
                 inserted
@@ -260,6 +269,15 @@ impl AdaptiveSampler {
     /// at the policy's next decision.
     pub fn tune(&self, controllers: &mut Controllers, change: &Tuning) -> Result<(), TuningError> {
         change.check()?;
+        if self.settings.key_by == SamplingKey::Service
+            && let Some(o) = change
+                .overrides
+                .iter()
+                .flatten()
+                .find(|o| o.operation.is_some())
+        {
+            return Err(TuningError::Operation(o.service.clone()));
+        }
         let settings = controllers.settings_mut(&self.settings);
         if let Some(target) = change.target_traces_per_second {
             match &mut settings.policy {
@@ -273,7 +291,7 @@ impl AdaptiveSampler {
                 .iter()
                 .filter_map(|o| {
                     Fixed::of(o.probability, o.target_traces_per_second)
-                        .map(|fixed| (o.service.clone(), fixed))
+                        .map(|fixed| (key_name(&o.service, o.operation.as_deref()), fixed))
                 })
                 .collect();
         }
@@ -292,8 +310,9 @@ impl AdaptiveSampler {
                 settings
                     .overrides
                     .iter()
-                    .map(|(service, fixed)| ServiceOverride {
-                        service: service.clone(),
+                    .map(|(name, fixed)| ServiceOverride {
+                        service: split_key(name).0.to_owned(),
+                        operation: split_key(name).1.map(str::to_owned),
                         probability: match fixed {
                             Fixed::Probability(p) => Some(*p),
                             Fixed::Target(_) => None,

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use weir_config::{AdaptiveSamplerConfig, PolicyKind};
+use weir_config::{AdaptiveSamplerConfig, PolicyKind, SamplingKey};
+
+use super::key::{key_name, service_of};
 
 use crate::sample::policy::{LatencyParams, LinearParams, TargetParams};
 
@@ -17,7 +19,7 @@ pub(crate) enum Policy {
     Latency(LatencyParams),
 }
 
-/// A fixed setting for one service.
+/// A fixed setting for one service, or one of its root operations.
 #[derive(Clone, Debug)]
 pub(crate) enum Fixed {
     Probability(f64),
@@ -43,9 +45,12 @@ impl Fixed {
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
     pub(crate) policy: Policy,
+    /// What a probability is kept per.
+    pub(crate) key_by: SamplingKey,
     pub(crate) initial_probability: f64,
     pub(crate) keep_errors: bool,
     pub(crate) keep_slower_than_ns: Option<u64>,
+    /// By key name: a service, or a service and operation joined by [`key_name`].
     pub(crate) overrides: Vec<(String, Fixed)>,
     pub(crate) max_keys: usize,
     pub(crate) tick: Duration,
@@ -95,6 +100,7 @@ impl Settings {
         };
         Settings {
             policy,
+            key_by: config.key,
             initial_probability: initial,
             keep_errors: config.always_keep.errors,
             keep_slower_than_ns: config
@@ -106,7 +112,7 @@ impl Settings {
                 .iter()
                 .filter_map(|o| {
                     Fixed::of(o.probability, o.target_traces_per_second)
-                        .map(|fixed| (o.service.clone(), fixed))
+                        .map(|fixed| (key_name(&o.service, o.operation.as_deref()), fixed))
                 })
                 .collect(),
             max_keys: usize::try_from(config.max_keys).unwrap_or(usize::MAX),
@@ -114,11 +120,14 @@ impl Settings {
         }
     }
 
-    /// The fixed setting of `service`, if an override names it.
-    pub(crate) fn fixed(&self, service: &str) -> Option<&Fixed> {
-        self.overrides
-            .iter()
-            .find(|(name, _)| name == service)
-            .map(|(_, fixed)| fixed)
+    /// The fixed setting of key `name`: an override of its operation, else of its service.
+    pub(crate) fn fixed(&self, name: &str) -> Option<&Fixed> {
+        let of = |wanted: &str| {
+            self.overrides
+                .iter()
+                .find(|(known, _)| known == wanted)
+                .map(|(_, fixed)| fixed)
+        };
+        of(name).or_else(|| of(service_of(name)))
     }
 }

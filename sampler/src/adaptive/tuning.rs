@@ -9,11 +9,13 @@ pub struct Tuning {
     pub overrides: Option<Vec<ServiceOverride>>,
 }
 
-/// A fixed probability or target for one service.
+/// A fixed probability or target for one service, or one of its root operations.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceOverride {
     /// The `service.name`.
     pub service: String,
+    /// The root span name, with `key: service_operation`; every operation when `None`.
+    pub operation: Option<String>,
     /// A fixed probability.
     pub probability: Option<f64>,
     /// A target of its own.
@@ -37,6 +39,11 @@ pub enum TuningError {
     /// An override with neither or both settings.
     #[error("the override of `{0}` must set one of probability and target_traces_per_second")]
     Override(String),
+    /// An operation given to a sampler keyed by service alone.
+    #[error(
+        "the override of `{0}` names an operation, but this sampler is keyed by service: set `key: service_operation` or leave the operation out"
+    )]
+    Operation(String),
     /// A target given to a sampler whose policy has none.
     #[error("this sampler's policy is not `target`: it has no target_traces_per_second to change")]
     NotTarget,

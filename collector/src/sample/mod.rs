@@ -1,16 +1,20 @@
 //! Stage 4: the adaptive sampler, run per pipeline on the receiver's task right after golden
-//! signals, and its decision task, which sets each key's probability once per interval and applies
-//! changes made through `PUT /sampling`.
+//! signals (or, in `mode: trace`, in the shards of [`tail`]), and its decision task, which sets each
+//! key's probability once per interval and applies changes made through `PUT /sampling`.
+
+pub mod tail;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
-use weir_config::{AdaptiveSamplerConfig, ComponentId};
+use weir_config::{AdaptiveSamplerConfig, ComponentId, SamplingMode};
 use weir_proto::Encoded;
+use weir_proto::wire::Block;
 use weir_sampler::adaptive::{AdaptiveSampler, Controllers, Tuning, TuningError};
 use weir_sampler::exposition::Format;
+use weir_sampler::tail::{TraceId, TraceSummary, Verdict};
 
 /// A change for the decision task, and where its answer goes: the tuning in force after it.
 type TuneRequest = (Tuning, oneshot::Sender<Result<Tuning, TuningError>>);
@@ -18,6 +22,7 @@ type TuneRequest = (Tuning, oneshot::Sender<Result<Tuning, TuningError>>);
 /// An `adaptive_sampler` processor as the pipelines run it.
 pub struct SampleStage {
     id: String,
+    mode: SamplingMode,
     sampler: AdaptiveSampler,
     /// The decisions' clock: monotonic, since the wall clock may step.
     started: Instant,
@@ -33,6 +38,7 @@ impl SampleStage {
         let (tune, requests) = mpsc::channel(8);
         let stage = SampleStage {
             id: id.to_string(),
+            mode: config.mode,
             sampler: AdaptiveSampler::new(config),
             started: Instant::now(),
             tune,
@@ -45,9 +51,24 @@ impl SampleStage {
         &self.id
     }
 
-    /// The spans of `request` the sampler keeps.
+    /// Whether it decides spans alone or whole traces.
+    pub fn mode(&self) -> SamplingMode {
+        self.mode
+    }
+
+    /// The spans of `request` the sampler keeps, each decided alone (`mode: span`).
     pub fn sample(&self, request: Encoded) -> Encoded {
         self.sampler.sample(request)
+    }
+
+    /// The verdict on a whole trace (`mode: trace`).
+    pub fn judge(&self, trace_id: &TraceId, summary: &TraceSummary) -> Verdict {
+        self.sampler.judge(trace_id, summary)
+    }
+
+    /// Spans of a trace judged `verdict`, as they go on; `None` if dropped.
+    pub fn stamp(&self, fragment: &Block, verdict: Verdict) -> Option<Block> {
+        self.sampler.stamp(fragment, verdict)
     }
 
     /// Appends the sampler's series to `/metrics` text in `format`.
