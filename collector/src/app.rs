@@ -27,6 +27,7 @@ use crate::golden::GoldenStage;
 use crate::pipeline::{Consumer, Envelope, Input, PIPELINE_CHANNEL_CAPACITY};
 use crate::queue::{ExportQueue, QueueInput};
 use crate::receive::{self, Routes, SignalRoute};
+use crate::reload;
 use crate::sample::tail::{TailOutputs, TailStage};
 use crate::sample::{SampleStage, TuneRequests};
 use crate::telemetry::Telemetry;
@@ -72,10 +73,15 @@ pub enum AppError {
     },
 }
 
-/// Runs weir with `config` until `shutdown` completes, then drains and returns.
-pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), AppError> {
+/// Runs weir with `config` until `shutdown` completes, then drains and returns; each config
+/// received from `reloads` (read again and validated) is applied as far as it can be while running.
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+    reloads: tokio::sync::mpsc::Receiver<Config>,
+) -> Result<(), AppError> {
     let mut running = start(&config).await?;
-    let failed = running.wait(shutdown).await;
+    let failed = running.wait(shutdown, reloads, config.clone()).await;
     running.shutdown(&config).await;
     failed.map_or(Ok(()), Err)
 }
@@ -330,15 +336,27 @@ async fn start(config: &Config) -> Result<Running, AppError> {
 }
 
 impl Running {
-    /// Waits for `shutdown`, or for a receiver to fail (returned, and weir shuts down too).
-    async fn wait(&mut self, shutdown: impl Future<Output = ()>) -> Option<AppError> {
-        tokio::select! {
-            () = shutdown => None,
-            Some(ended) = self.receivers.join_next() => match ended {
-                Ok(Err(error)) => Some(error),
-                Ok(Ok(())) => None,
-                Err(join) => Some(AppError::Server { what: "a receiver".to_owned(), reason: join.to_string() }),
-            },
+    /// Waits for `shutdown`, or for a receiver to fail (returned, and weir shuts down too),
+    /// applying each reloaded config on the way; `in_force` is the config running now.
+    async fn wait(
+        &mut self,
+        shutdown: impl Future<Output = ()>,
+        mut reloads: tokio::sync::mpsc::Receiver<Config>,
+        mut in_force: Config,
+    ) -> Option<AppError> {
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => return None,
+                Some(ended) = self.receivers.join_next() => return match ended {
+                    Ok(Err(error)) => Some(error),
+                    Ok(Ok(())) => None,
+                    Err(join) => Some(AppError::Server { what: "a receiver".to_owned(), reason: join.to_string() }),
+                },
+                Some(new) = reloads.recv() => {
+                    in_force = reload::apply(&self.admin_state.samplers, &in_force, new).await;
+                }
+            }
         }
     }
 

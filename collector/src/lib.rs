@@ -18,4 +18,5 @@ pub mod admission;
 pub mod app;
 pub mod channel;
 pub mod logging;
+pub mod reload;
 pub mod telemetry;

@@ -49,7 +49,7 @@ fn main() -> ExitCode {
             print!("{}", weir_config::to_yaml(&config));
             ExitCode::SUCCESS
         }
-        None => match serve(config) {
+        None => match serve(config, cli.config) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("weir: {error:#}");
@@ -66,15 +66,56 @@ fn load(path: Option<&std::path::Path>) -> Result<Config, ConfigError> {
     }
 }
 
-fn serve(config: Config) -> anyhow::Result<()> {
+fn serve(config: Config, path: Option<PathBuf>) -> anyhow::Result<()> {
     weir::logging::init(&config.service.telemetry.logs);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("weir")
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(weir::app::run(config, shutdown_signal()))?;
+    runtime.block_on(async {
+        let (reloads, configs) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(reload_on_hangup(path, reloads));
+        weir::app::run(config, shutdown_signal(), configs).await
+    })?;
     Ok(())
+}
+
+/// On every SIGHUP, reads the config again (the file, or the built-in one and the environment) and
+/// sends it on if valid; an invalid one is logged and the running config stays.
+async fn reload_on_hangup(path: Option<PathBuf>, reloads: tokio::sync::mpsc::Sender<Config>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(hangups) => hangups,
+            Err(error) => {
+                tracing::warn!(message = "Cannot listen for SIGHUP; the config is not reloaded.", %error);
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            let path = path.clone();
+            // Reading a file blocks: off the async workers.
+            let loaded = tokio::task::spawn_blocking(move || load(path.as_deref())).await;
+            match loaded {
+                Ok(Ok(config)) => {
+                    tracing::info!(message = "SIGHUP: config read again.");
+                    if reloads.send(config).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(Err(error)) => {
+                    tracing::error!(message = "SIGHUP: the config is invalid; the running one stays.", error = %error);
+                }
+                Err(join) => {
+                    tracing::error!(message = "SIGHUP: reading the config failed.", error = %join)
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, reloads);
 }
 
 /// Completes on SIGTERM or SIGINT.

@@ -212,3 +212,48 @@ async fn put_sampling_changes_a_running_sampler() {
     );
     drop(weir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_applies_a_changed_target_and_overrides() {
+    let sink = Sink::start().await;
+    let ports = Ports::new();
+    let first = config(&ports, sink.addr);
+    let weir = Weir::start(&ports, &first).await;
+    let url = format!("http://{}/sampling", ports.admin);
+    let read = async || {
+        let (_, _, body) = common::get(&url).await.expect("GET");
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap()
+    };
+    let hangup = || {
+        let status = std::process::Command::new("kill")
+            .args(["-HUP", &weir.pid().to_string()])
+            .status()
+            .expect("kill -HUP");
+        assert!(status.success());
+    };
+    let path = weir.dir.path().join("weir.yaml");
+    let changed = first.replace(
+        "adaptive_sampler: { initial_probability: 0.1 }",
+        "adaptive_sampler: { initial_probability: 0.1, target: { target_traces_per_second: 40 }, \
+         overrides: [{ service: checkout, probability: 0.5 }] }",
+    );
+    assert_ne!(changed, first);
+    std::fs::write(&path, &changed).unwrap();
+    hangup();
+    let wanted = serde_json::json!([{ "sampler": "adaptive_sampler", "target_traces_per_second": 40.0,
+                                      "overrides": [{ "service": "checkout", "probability": 0.5 }] }]);
+    assert!(eventually(Duration::from_secs(10), async || read().await == wanted).await);
+
+    // An invalid config is refused whole; the running settings stay.
+    std::fs::write(&path, changed.replace("probability: 0.5", "probability: 5")).unwrap();
+    hangup();
+    assert!(
+        eventually(Duration::from_secs(10), async || weir
+            .logs()
+            .contains("the config is invalid"))
+        .await,
+        "{}",
+        weir.logs()
+    );
+    assert_eq!(read().await, wanted);
+}
