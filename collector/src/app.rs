@@ -508,8 +508,9 @@ fn golden_stages(config: &Config) -> Result<BTreeMap<ComponentId, Arc<GoldenStag
 }
 
 /// A trace buffer for every `mode: trace` sampler, feeding the batch stages and golden-signal stages
-/// of the pipelines that list it; its shard tasks join `tasks`. Buffered spans may take half the
-/// memory budget, the rest staying for batches and queues.
+/// of the pipelines that list it; its shard tasks join `tasks`. Buffered spans may hold half the
+/// memory budget (each body byte holds [`admission::HELD_BYTES_PER_BODY_BYTE`]), the rest staying
+/// for batches and queues.
 fn tail_stages(
     config: &Config,
     samplers: &BTreeMap<ComponentId, Arc<SampleStage>>,
@@ -555,7 +556,7 @@ fn tail_stages(
             Arc::clone(stage),
             &sampler.trace,
             shards,
-            budget.limit() / 2,
+            budget.limit() / 2 / admission::HELD_BYTES_PER_BODY_BYTE,
             outputs,
             tasks,
         );
