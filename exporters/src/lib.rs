@@ -9,6 +9,7 @@
 pub mod error;
 pub mod file;
 pub mod otlp;
+pub mod prometheus;
 pub mod retry;
 
 #[cfg(test)]

@@ -1,0 +1,96 @@
+//! Explicit-bucket histograms as classic Prometheus histograms: cumulative `_bucket{le}` series up to
+//! `le="+Inf"`, `_sum` (when the point has one) and `_count`.
+
+use weir_proto::otlp::metrics::v1::{Histogram, Metric};
+
+use super::collect::Collector;
+use super::labels::{ScopeLabels, series_labels};
+use super::{
+    DeltaAccumulator, DropReason, Temporality, created, exemplar, family, float_label, millis,
+    no_recorded_value,
+};
+use crate::prometheus::model::{MetricType, Sample, stale_nan};
+use crate::prometheus::names::NameKind;
+
+/// Adds the series of `histogram`, made cumulative through `deltas` when it is a delta histogram.
+pub(super) fn add(
+    scope: &ScopeLabels<'_>,
+    metric: &Metric,
+    histogram: &Histogram,
+    deltas: &mut DeltaAccumulator,
+    out: &mut Collector,
+) {
+    let points = &histogram.data_points;
+    let family = family(metric, NameKind::Other, MetricType::Histogram);
+    let (Some(family), Some(temporality)) =
+        (family, Temporality::of(histogram.aggregation_temporality))
+    else {
+        out.drop_points(DropReason::Invalid, points.len());
+        return;
+    };
+    let sum_name = format!("{}_sum", family.name);
+    let count_name = format!("{}_count", family.name);
+    let bucket_name = format!("{}_bucket", family.name);
+    for point in points {
+        let stale = no_recorded_value(point.flags);
+        let base = scope.point(&point.attributes);
+        let accumulated;
+        let point = match temporality {
+            Temporality::Cumulative => point,
+            Temporality::Delta => {
+                let key = series_labels(&base, &family.name, None);
+                match deltas.histogram(&key, point, stale) {
+                    Ok(total) => {
+                        accumulated = total;
+                        &accumulated
+                    }
+                    Err(reason) => {
+                        out.drop_points(reason, 1);
+                        continue;
+                    }
+                }
+            }
+        };
+        let timestamp_ms = millis(point.time_unix_nano);
+        let sample = |value: f64| Sample {
+            timestamp_ms,
+            value: if stale { stale_nan() } else { value },
+        };
+        let created_ms = created(point.start_time_unix_nano);
+        if let Some(sum) = point.sum {
+            let labels = series_labels(&base, &sum_name, None);
+            out.sample(labels, &family, sample(sum), created_ms);
+        }
+        let count = sample(point.count as f64);
+        out.sample(
+            series_labels(&base, &count_name, None),
+            &family,
+            count,
+            created_ms,
+        );
+
+        // OTLP counts each bucket on its own; Prometheus counts everything up to `le`.
+        let mut cumulative: u64 = 0;
+        let mut buckets = Vec::with_capacity(point.explicit_bounds.len() + 1);
+        for (&bound, &bucket_count) in point.explicit_bounds.iter().zip(&point.bucket_counts) {
+            cumulative = cumulative.saturating_add(bucket_count);
+            let labels = series_labels(&base, &bucket_name, Some(("le", float_label(bound))));
+            let index = out.sample(labels, &family, sample(cumulative as f64), created_ms);
+            buckets.push((bound, index));
+        }
+        let labels = series_labels(
+            &base,
+            &bucket_name,
+            Some(("le", float_label(f64::INFINITY))),
+        );
+        let infinite = out.sample(labels, &family, count, created_ms);
+        // Each exemplar goes to the first bucket that holds its value, and no other.
+        for exemplar in exemplar::convert(&point.exemplars) {
+            let index = buckets
+                .iter()
+                .find(|(bound, _)| exemplar.value <= *bound)
+                .map_or(infinite, |&(_, index)| index);
+            out.exemplar(index, exemplar);
+        }
+    }
+}
