@@ -12,6 +12,7 @@ mod exemplar;
 mod expose;
 mod key;
 mod labels;
+mod otlp;
 mod series;
 #[cfg(test)]
 mod tests;

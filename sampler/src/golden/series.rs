@@ -184,6 +184,11 @@ impl Series {
     }
 }
 
+/// A count in 1/1024ths of a span as a number of spans.
+pub(crate) fn spans(count: u64) -> f64 {
+    count as f64 / COUNT_SCALE
+}
+
 /// A count in 1/1024ths of a span as `/metrics` writes it: a whole number when it is one.
 pub(crate) fn count_text(count: u64) -> String {
     let scale = Weight::ONE.0;

@@ -362,3 +362,43 @@ fn openmetrics_carries_exemplars_of_kept_spans_only() {
         "{text}"
     );
 }
+
+#[test]
+fn as_otlp_the_series_keep_their_counts_attributes_and_exemplars() {
+    use weir_proto::otlp::metrics::v1::{metric, number_data_point};
+
+    let golden = GoldenSignals::new(&config(&[2, 10])).unwrap();
+    let mut recorder = golden.recorder(1).with_exemplars(1_700_000_000_000);
+    recorder.record(&span("cart", "GET /cart", 0, 1), no_attributes);
+    recorder.record(&span("cart", "GET /cart", 0, 5), no_attributes);
+    recorder.record(&span("cart", "GET /cart", 0, 50), no_attributes);
+    drop(recorder);
+    let request = golden.to_otlp(7, 9);
+    let [resource] = request.resource_metrics.as_slice() else { panic!() };
+    let metrics = &resource.scope_metrics[0].metrics;
+    let names: Vec<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["traces_span_metrics_calls", "traces_span_metrics_duration", "traces_span_metrics_errors"]
+    );
+    let Some(metric::Data::Sum(calls)) = &metrics[0].data else { panic!() };
+    assert!(calls.is_monotonic);
+    let point = &calls.data_points[0];
+    assert_eq!(point.value, Some(number_data_point::Value::AsDouble(3.0)));
+    assert_eq!((point.start_time_unix_nano, point.time_unix_nano), (7, 9));
+    let attributes: Vec<(&str, String)> = point
+        .attributes
+        .iter()
+        .map(|kv| (kv.key.as_str(), format!("{:?}", kv.value.as_ref().unwrap().value)))
+        .collect();
+    assert_eq!(attributes.len(), 4);
+    assert!(attributes[2].1.contains("SPAN_KIND_SERVER"), "{attributes:?}");
+    let Some(metric::Data::Histogram(durations)) = &metrics[1].data else { panic!() };
+    assert_eq!(metrics[1].unit, "ms");
+    let point = &durations.data_points[0];
+    assert_eq!((point.count, point.sum), (3, Some(56.0)));
+    assert_eq!(point.bucket_counts, [1, 1, 1]);
+    assert_eq!(point.explicit_bounds, [2.0, 10.0]);
+    assert_eq!(point.exemplars.len(), 1);
+    assert_eq!(point.exemplars[0].trace_id, [0xab; 16]);
+}
