@@ -6,6 +6,8 @@
 //! dropped. Batches are given up only by policy (a permanent error, retries exhausted, or the shutdown
 //! deadline), and each such item is counted.
 
+pub mod disk;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
