@@ -15,6 +15,7 @@ use weir_config::{
     ComponentId, Config, ExporterConfig, PipelineId, ProcessorConfig, ReceiverConfig, SamplingMode,
 };
 use weir_exporters::Exporter;
+use weir_exporters::prometheus::RemoteWriteExporter;
 use weir_exporters::retry::RetryPolicy;
 use weir_proto::Signal;
 use weir_sampler::golden::GoldenSignals;
@@ -23,7 +24,7 @@ use crate::admin::{self, AdminState};
 use crate::admission::{self, MemoryBudget};
 use crate::batch::{self, Batcher};
 use crate::channel;
-use crate::golden::GoldenStage;
+use crate::golden::{self, GoldenStage};
 use crate::pipeline::{Consumer, Envelope, Input, PIPELINE_CHANNEL_CAPACITY};
 use crate::queue::{ExportQueue, QueueInput};
 use crate::receive::{self, Routes, SignalRoute};
@@ -98,6 +99,9 @@ struct Running {
     /// Housekeeping beside the data path: golden-signal expiry and saturation, sampling decisions.
     background: JoinSet<()>,
     stop_background: CancellationToken,
+    /// Golden signals flushed into metrics pipelines: sources like the receivers, stopped with them.
+    feeds: JoinSet<()>,
+    stop_feeds: CancellationToken,
 }
 
 /// Builds every stage, in the order data flows: receive → decode → golden signals → sample → batch →
@@ -132,7 +136,7 @@ async fn start(config: &Config) -> Result<Running, AppError> {
         let Some(exporter_config) = config.exporters.get(&id) else {
             continue;
         };
-        let (exporter, policy, queue_config) = build_exporter(&id, exporter_config)?;
+        let (exporter, policy, queue_config) = build_exporter(&id, exporter_config, &telemetry)?;
         let queue_size = usize::try_from(queue_config.queue_size).unwrap_or(usize::MAX);
         let consumers = usize::try_from(queue_config.num_consumers).unwrap_or(usize::MAX);
         let (queue, input) = ExportQueue::start(
@@ -301,7 +305,32 @@ async fn start(config: &Config) -> Result<Running, AppError> {
             });
         }
     }
-    // Only the servers hold pipeline inputs now: when they stop, the pipelines see their input close.
+    // Golden signals into the metrics pipelines that list their processor among the receivers.
+    let stop_feeds = CancellationToken::new();
+    let mut feeds = JoinSet::new();
+    for (id, stage) in &golden {
+        let Some(ProcessorConfig::GoldenSignals(settings)) = config.processors.get(id) else {
+            continue;
+        };
+        let Some(route) = route(
+            &pipeline_inputs,
+            id,
+            Signal::Metrics,
+            "internal",
+            &telemetry,
+            &budget,
+        ) else {
+            continue;
+        };
+        feeds.spawn(golden::flush::flush_until(
+            Arc::clone(stage),
+            route,
+            settings.metrics_flush_interval,
+            stop_feeds.clone(),
+        ));
+    }
+    // Only the servers and the feeds hold pipeline inputs now: when they stop, the pipelines see
+    // their input close.
     drop(pipeline_inputs);
 
     let admin_state = Arc::new(AdminState {
@@ -332,6 +361,8 @@ async fn start(config: &Config) -> Result<Running, AppError> {
         stop_admin,
         background,
         stop_background,
+        feeds,
+        stop_feeds,
     })
 }
 
@@ -381,6 +412,9 @@ impl Running {
         // Receivers still running past the deadline are cut off; their requests were not acknowledged.
         self.receivers.abort_all();
         while self.receivers.join_next().await.is_some() {}
+        // The golden-signal feeds flush once more and let go of the metrics pipelines' inputs.
+        self.stop_feeds.cancel();
+        while self.feeds.join_next().await.is_some() {}
         // Batch stages and queues drain together: a batch stage may be waiting for room in a queue.
         let batchers = async { while self.batchers.join_next().await.is_some() {} };
         let queues =
@@ -445,9 +479,12 @@ fn used_exporters(config: &Config) -> BTreeSet<ComponentId> {
         .collect()
 }
 
+/// The exporter `config` describes, its retry policy and its queue's settings; a remote-write
+/// exporter's counters are registered with `telemetry`.
 fn build_exporter(
     id: &ComponentId,
     config: &ExporterConfig,
+    telemetry: &Telemetry,
 ) -> Result<
     (
         Arc<dyn Exporter>,
@@ -475,6 +512,20 @@ fn build_exporter(
             RetryPolicy::from(&weir_config::RetryConfig::default()),
             file.sending_queue.clone(),
         ),
+        ExporterConfig::PrometheusRemoteWrite(remote_write) => {
+            let exporter =
+                RemoteWriteExporter::new(remote_write).map_err(|e| failed(e.to_string()))?;
+            telemetry.remote_write(&id.to_string(), exporter.stats());
+            (
+                Arc::new(exporter),
+                RetryPolicy::from(&remote_write.retry_on_failure),
+                // One consumer, so each series' samples leave in order (see RemoteWriteExporter).
+                weir_config::SendingQueueConfig {
+                    queue_size: remote_write.sending_queue.queue_size,
+                    num_consumers: 1,
+                },
+            )
+        }
     })
 }
 

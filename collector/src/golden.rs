@@ -4,10 +4,13 @@
 //! room in every pipeline: a request counted is a request accepted, so a client's retry of a
 //! refused one is not counted twice.
 
+pub mod flush;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
+use weir_proto::otlp::collector::metrics::v1::ExportMetricsServiceRequest;
 use weir_proto::wire::{self, Value};
 use weir_proto::{Encoded, Signal};
 use weir_sampler::golden::{AttributeValue, GoldenSignals, SpanFacts, Weight};
@@ -25,6 +28,8 @@ pub struct GoldenStage {
     signals: GoldenSignals,
     /// Series age by this monotonic clock, in whole seconds: the wall clock may step back.
     started: Instant,
+    /// When counting began, as the start time of the cumulative metrics sent on.
+    started_unix_ns: u64,
     expiry_period: Duration,
 }
 
@@ -34,6 +39,7 @@ impl GoldenStage {
         GoldenStage {
             signals,
             started: Instant::now(),
+            started_unix_ns: unix_ns(),
             expiry_period: (idle_timeout / 4).clamp(Duration::from_secs(1), MAX_EXPIRY_PERIOD),
         }
     }
@@ -41,6 +47,11 @@ impl GoldenStage {
     /// The signals, for `/metrics`.
     pub fn signals(&self) -> &GoldenSignals {
         &self.signals
+    }
+
+    /// Every series now, as cumulative OTLP metrics counted since the stage started.
+    pub fn to_otlp(&self) -> ExportMetricsServiceRequest {
+        self.signals.to_otlp(self.started_unix_ns, unix_ns())
     }
 
     /// Counts every span of `request`; other signals pass untouched. With `exemplars`, every span
@@ -159,9 +170,14 @@ fn weight(trace_state: &str) -> Weight {
 
 /// The wall clock in Unix milliseconds, as exemplars are stamped.
 fn unix_ms() -> u64 {
+    unix_ns() / 1_000_000
+}
+
+/// The wall clock in Unix nanoseconds, as OTLP stamps points.
+fn unix_ns() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 /// An attribute as a dimension's value; arrays, maps and bytes make no label.

@@ -4,12 +4,19 @@
 //! Label lookups happen once, when a component is built: the handles stages keep are plain atomics, so
 //! recording costs no lock and no hashing on the data path.
 
+mod remote_write;
+
+use std::sync::Arc;
+
 use prometheus::{
     Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
+use weir_exporters::prometheus::RemoteWriteStats;
 use weir_proto::Signal;
 use weir_sampler::tail::Reason;
+
+use self::remote_write::RemoteWriteCollector;
 
 /// All of weir's metric families, registered in one registry.
 #[derive(Clone)]
@@ -323,6 +330,17 @@ impl Telemetry {
             late_dropped: self
                 .tail_late_spans
                 .with_label_values(&[sampler, "dropped"]),
+        }
+    }
+
+    /// Serves the counters of remote-write exporter `exporter` (zstd fallbacks, unacknowledged 2.0
+    /// requests, untranslated points), read from `stats` at each scrape.
+    pub fn remote_write(&self, exporter: &str, stats: Arc<RemoteWriteStats>) {
+        // Only a second exporter of the same id could clash, and ids are unique.
+        let registered = RemoteWriteCollector::new(exporter, stats)
+            .and_then(|collector| self.registry.register(Box::new(collector)));
+        if let Err(error) = registered {
+            tracing::warn!(message = "Remote-write metrics not registered.", exporter, %error);
         }
     }
 

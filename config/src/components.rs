@@ -51,11 +51,12 @@ impl Component for ProcessorConfig {
 
 impl Component for ExporterConfig {
     const ROLE: &'static str = "exporter";
-    const KINDS: &'static [&'static str] = &["otlp", "file"];
+    const KINDS: &'static [&'static str] = &["otlp", "file", "prometheusremotewrite"];
     fn body<'de, D: Deserializer<'de>>(id: &ComponentId, body: D) -> Result<Self, D::Error> {
         match id.kind() {
             "otlp" => or_default(body).map(ExporterConfig::Otlp),
             "file" => or_default(body).map(ExporterConfig::File),
+            "prometheusremotewrite" => or_default(body).map(ExporterConfig::PrometheusRemoteWrite),
             _ => Err(unknown_kind::<Self, _>(id)),
         }
     }

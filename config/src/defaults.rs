@@ -50,6 +50,10 @@ pub const fn default_queue_size() -> u64 {
 pub const fn default_num_consumers() -> u64 {
     10
 }
+/// Samples per remote-write request, as the OpenTelemetry Collector's exporter and Prometheus send.
+pub const fn default_max_samples_per_send() -> u64 {
+    2000
+}
 /// `true`, for flags on by default.
 pub const fn default_true() -> bool {
     true

@@ -30,6 +30,10 @@ pub struct GoldenSignalsConfig {
     /// whatever their status: instrumentations that leave server errors UNSET still show in the error rate.
     #[serde(default)]
     pub http_server_errors: bool,
+    /// How often a metrics pipeline that lists this processor among its receivers is sent every series, with
+    /// cumulative values (the spanmetrics connector's `metrics_flush_interval`).
+    #[serde(default = "default_metrics_flush_interval", with = "serde_duration")]
+    pub metrics_flush_interval: Duration,
 }
 
 impl Default for GoldenSignalsConfig {
@@ -41,6 +45,7 @@ impl Default for GoldenSignalsConfig {
             max_series: default_max_series(),
             series_idle_timeout: default_series_idle_timeout(),
             http_server_errors: false,
+            metrics_flush_interval: default_metrics_flush_interval(),
         }
     }
 }
@@ -162,4 +167,8 @@ const fn default_max_series() -> u64 {
 
 const fn default_series_idle_timeout() -> Duration {
     Duration::from_secs(5 * 60)
+}
+
+const fn default_metrics_flush_interval() -> Duration {
+    Duration::from_secs(15)
 }

@@ -20,10 +20,13 @@ pub(crate) fn unknown_variant(variant: &str, expected: &[&str]) -> String {
     format!("unknown variant `{variant}`, expected {}", one_of(expected))
 }
 
-/// `missing field …`, with an example of the setting.
-pub(crate) fn missing_field(field: &str) -> String {
+/// `missing field …` in the mapping at `path`, with an example of the setting.
+pub(crate) fn missing_field(path: &KeyPath, field: &str) -> String {
     let example = match field {
         "limit_mib" => Some("limit_mib: 512"),
+        "endpoint" if component_kind(path, "exporters") == Some("prometheusremotewrite") => {
+            Some("endpoint: http://prometheus:9090/api/v1/write")
+        }
         "endpoint" => Some("endpoint: jaeger:4317"),
         "path" => Some("path: ./weir-data/traces.jsonl"),
         "pipelines" => Some("pipelines: { traces: { receivers: [otlp], exporters: [file/traces] } }"),
@@ -40,6 +43,10 @@ pub(crate) fn missing_field(field: &str) -> String {
 pub(crate) fn unknown_kind(role: &str, kind: &str) -> Option<&'static str> {
     match (role, kind) {
         ("exporter", "otlphttp") => Some("for OTLP over HTTP use `otlp` with `protocol: http/protobuf`"),
+        ("exporter", "prometheus") => Some(
+            "weir serves its own metrics and the golden signals on the admin server's /metrics; to send metrics to \
+             Prometheus use `prometheusremotewrite`",
+        ),
         _ => None,
     }
 }
@@ -56,11 +63,7 @@ pub(crate) fn expected_type(ty: &str) -> String {
 }
 
 fn otel_only_field(path: &KeyPath, field: &str) -> Option<&'static str> {
-    let in_memory_limiter = matches!(
-        path.segments(),
-        [Segment::Key(section), Segment::Key(id), ..]
-            if section == "processors" && id.split('/').next() == Some("memory_limiter")
-    );
+    let in_memory_limiter = component_kind(path, "processors") == Some("memory_limiter");
     let limiter_field = ["check_interval", "spike_limit_mib", "limit_percentage", "spike_limit_percentage"];
     if in_memory_limiter && limiter_field.contains(&field) {
         return Some(
@@ -68,11 +71,32 @@ fn otel_only_field(path: &KeyPath, field: &str) -> Option<&'static str> {
              so it needs only `limit_mib`: remove this setting",
         );
     }
+    let in_remote_write = component_kind(path, "exporters") == Some("prometheusremotewrite");
+    if in_remote_write && ["num_consumers", "remote_write_queue"].contains(&field) {
+        return Some(
+            "weir's remote-write exporter sends one request at a time, so each series' samples arrive in order; \
+             its queue is `sending_queue: { queue_size: 1000 }`: remove this setting",
+        );
+    }
+    if path.segments().len() == 1 && field == "connectors" {
+        return Some(
+            "weir has no connectors: list a golden_signals processor among a traces pipeline's processors and a \
+             metrics pipeline's receivers, as the spanmetrics connector is listed; remove this section",
+        );
+    }
     let extensions = matches!(path.segments(), [Segment::Key(_)] | [Segment::Key(_), Segment::Key(_)]);
     (extensions && field == "extensions").then_some(
         "weir has no extensions: its admin server (`service.telemetry.metrics.address`) serves /metrics, \
          /healthz and /readyz; remove this section",
     )
+}
+
+/// The type of the component whose settings `path` is in, when it is in the `section` (`exporters`) map.
+fn component_kind<'a>(path: &'a KeyPath, section: &str) -> Option<&'a str> {
+    match path.segments() {
+        [Segment::Key(key), Segment::Key(id), ..] if key == section => id.split('/').next(),
+        _ => None,
+    }
 }
 
 fn one_of(expected: &[&str]) -> String {

@@ -86,7 +86,7 @@ fn message(path: &KeyPath, e: &YamlError) -> String {
     match e.without_snippet() {
         YamlError::SerdeUnknownField { field, expected, .. } => hints::unknown_field(path, field, expected),
         YamlError::SerdeUnknownVariant { variant, expected, .. } => hints::unknown_variant(variant, expected),
-        YamlError::SerdeMissingField { field, .. } => hints::missing_field(field),
+        YamlError::SerdeMissingField { field, .. } => hints::missing_field(path, field),
         YamlError::InvalidScalar { ty, .. } => format!("expected {}", hints::expected_type(ty)),
         YamlError::Unexpected { expected: "sequence start", .. } => "expected a list, e.g. `[otlp]`".to_owned(),
         YamlError::Unexpected { expected: "mapping start", .. } => {

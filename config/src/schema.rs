@@ -169,6 +169,8 @@ pub enum ExporterConfig {
     Otlp(OtlpExporterConfig),
     /// `file`.
     File(FileExporterConfig),
+    /// `prometheusremotewrite`.
+    PrometheusRemoteWrite(crate::remote_write::RemoteWriteExporterConfig),
 }
 
 /// The wire protocol of an OTLP exporter.

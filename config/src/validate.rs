@@ -3,13 +3,14 @@
 mod address;
 mod components;
 mod golden;
+mod remote_write;
 mod sampler;
 
 use std::collections::BTreeMap;
 
 use crate::id::ComponentId;
 use crate::path::KeyPath;
-use crate::schema::{Config, ProcessorConfig};
+use crate::schema::{Config, ExporterConfig, ProcessorConfig};
 
 /// One problem, at the key path of the setting to change.
 #[derive(Debug, PartialEq)]
@@ -63,9 +64,24 @@ fn pipelines(config: &Config, issues: &mut Issues) {
     }
     for (id, pipeline) in &config.service.pipelines {
         let path = base.key(id);
-        references(issues, &path.key("receivers"), "receiver", &pipeline.receivers, &config.receivers, true);
-        references(issues, &path.key("processors"), "processor", &pipeline.processors, &config.processors, false);
-        references(issues, &path.key("exporters"), "exporter", &pipeline.exporters, &config.exporters, true);
+        let (feed, none) = (|receiver: &ComponentId| golden::is_feed(config, receiver), |_: &ComponentId| false);
+        references(issues, &path.key("receivers"), "receiver", &pipeline.receivers, &config.receivers, true, &feed);
+        golden::feeds(config, id, &path.key("receivers"), &pipeline.receivers, issues);
+        let processors = &pipeline.processors;
+        references(issues, &path.key("processors"), "processor", processors, &config.processors, false, &none);
+        references(issues, &path.key("exporters"), "exporter", &pipeline.exporters, &config.exporters, true, &none);
+        if id.signal() != weir_proto::Signal::Metrics {
+            for (i, exporter) in pipeline.exporters.iter().enumerate() {
+                if let Some(ExporterConfig::PrometheusRemoteWrite(_)) = config.exporters.get(exporter) {
+                    issues.push(
+                        path.key("exporters").index(i),
+                        format!(
+                            "`{exporter}` sends metrics by Prometheus remote write: list it in a metrics pipeline only"
+                        ),
+                    );
+                }
+            }
+        }
         let samplers: Vec<&ComponentId> = pipeline
             .processors
             .iter()
@@ -93,7 +109,8 @@ fn pipelines(config: &Config, issues: &mut Issues) {
     }
 }
 
-/// Checks a pipeline's list of `role`s against those `defined`.
+/// Checks a pipeline's list of `role`s against those `defined`; `elsewhere` picks the ids another
+/// check looks up instead (a golden_signals processor feeding a metrics pipeline).
 fn references<C>(
     issues: &mut Issues,
     path: &KeyPath,
@@ -101,6 +118,7 @@ fn references<C>(
     listed: &[ComponentId],
     defined: &BTreeMap<ComponentId, C>,
     required: bool,
+    elsewhere: &dyn Fn(&ComponentId) -> bool,
 ) {
     let defined_names = || match defined.keys().map(ToString::to_string).collect::<Vec<_>>() {
         names if names.is_empty() => format!("none; define one under `{role}s`"),
@@ -111,7 +129,7 @@ fn references<C>(
             .push(path.clone(), format!("a pipeline needs at least one {role}; defined {role}s: {}", defined_names()));
     }
     for (i, id) in listed.iter().enumerate() {
-        if !defined.contains_key(id) {
+        if !defined.contains_key(id) && !elsewhere(id) {
             issues.push(path.index(i), format!("{role} `{id}` is not defined; defined {role}s: {}", defined_names()));
         }
         if let Some(first) = listed[..i].iter().position(|earlier| earlier == id) {

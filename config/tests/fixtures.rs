@@ -141,6 +141,28 @@ fn full_config_loads_every_option_as_written() {
     assert_eq!(file.path, "/var/lib/weir/all.jsonl");
     assert_eq!((file.rotation.max_megabytes, file.rotation.max_backups), (50, 3));
 
+    let ExporterConfig::PrometheusRemoteWrite(mimir) = &config.exporters[&id("prometheusremotewrite/mimir")] else {
+        panic!("not prometheusremotewrite")
+    };
+    assert_eq!(mimir.endpoint, "https://mimir.example.com/api/v1/push");
+    assert_eq!((mimir.protobuf_message, mimir.compression), (RemoteWriteMessage::V2, RemoteWriteCompression::Zstd));
+    assert_eq!(mimir.headers["X-Scope-OrgID"], "acme");
+    assert_eq!(mimir.timeout, Duration::from_secs(10));
+    assert_eq!(mimir.tls.ca_file.as_deref(), Some("/etc/weir/ca.pem"));
+    assert_eq!(
+        mimir.external_labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>(),
+        [("cluster", "eu-1"), ("replica", "a")]
+    );
+    assert!(mimir.resource_to_telemetry_conversion.enabled);
+    assert!(!mimir.target_info.enabled);
+    assert_eq!((mimir.max_samples_per_send, mimir.sending_queue.queue_size), (500, 200));
+    assert_eq!(mimir.retry_on_failure.initial_interval, Duration::from_secs(1));
+
+    let ProcessorConfig::GoldenSignals(golden) = &config.processors[&id("golden_signals")] else {
+        panic!("not golden_signals")
+    };
+    assert_eq!(golden.metrics_flush_interval, Duration::from_secs(30));
+
     let service = &config.service;
     assert_eq!(service.shutdown_timeout, Duration::from_secs(45));
     assert_eq!(service.telemetry.logs.level, "weir=debug,tonic=warn");

@@ -200,3 +200,22 @@ fn to_yaml_writes_every_default() {
         assert!(yaml.contains(setting), "{setting} missing from\n{yaml}");
     }
 }
+
+#[test]
+fn remote_write_takes_the_collector_defaults() {
+    let text = "receivers: { otlp: { protocols: { grpc: {} } } }\n\
+                exporters: { prometheusremotewrite: { endpoint: 'http://prometheus:9090/api/v1/write' } }\n\
+                service: { pipelines: { metrics: { receivers: [otlp], exporters: [prometheusremotewrite] } } }\n";
+    let config = load_str(text, "prw.yaml", &no_env).unwrap();
+    let ExporterConfig::PrometheusRemoteWrite(prw) = &config.exporters[&id("prometheusremotewrite")] else {
+        panic!("not prometheusremotewrite")
+    };
+    assert_eq!((prw.protobuf_message, prw.compression), (RemoteWriteMessage::V1, RemoteWriteCompression::Snappy));
+    assert_eq!((prw.timeout, prw.max_samples_per_send), (Duration::from_secs(5), 2000));
+    assert!(!prw.resource_to_telemetry_conversion.enabled && prw.target_info.enabled);
+    assert!(prw.external_labels.is_empty() && prw.headers.is_empty());
+    assert_eq!(prw.sending_queue.queue_size, 1000);
+    let yaml = to_yaml(&config);
+    assert!(yaml.contains("protobuf_message: prometheus.WriteRequest"), "{yaml}");
+    assert_eq!(load_str(&yaml, "print-config", &no_env).unwrap(), config);
+}

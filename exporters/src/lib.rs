@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+mod client;
 pub mod error;
 pub mod file;
 pub mod otlp;

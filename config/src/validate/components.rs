@@ -100,6 +100,9 @@ pub(super) fn exporters(exporters: &BTreeMap<ComponentId, ExporterConfig>, issue
         match exporter {
             ExporterConfig::Otlp(otlp) => otlp_exporter(&path, otlp, issues),
             ExporterConfig::File(file) => file_exporter(&path, file, issues),
+            ExporterConfig::PrometheusRemoteWrite(remote_write) => {
+                super::remote_write::remote_write_exporter(&path, remote_write, issues)
+            }
         }
     }
 }
@@ -114,7 +117,7 @@ fn otlp_exporter(path: &KeyPath, otlp: &OtlpExporterConfig, issues: &mut Issues)
     retry(&path.key("retry_on_failure"), &otlp.retry_on_failure, issues);
 }
 
-fn tls(path: &KeyPath, tls: &TlsClientConfig, issues: &mut Issues) {
+pub(super) fn tls(path: &KeyPath, tls: &TlsClientConfig, issues: &mut Issues) {
     match (&tls.cert_file, &tls.key_file) {
         (Some(_), None) => issues.push(path.key("cert_file"), "needs `key_file` too: mutual TLS takes both"),
         (None, Some(_)) => issues.push(path.key("key_file"), "needs `cert_file` too: mutual TLS takes both"),
@@ -127,7 +130,7 @@ fn sending_queue(path: &KeyPath, queue: &SendingQueueConfig, issues: &mut Issues
     issues.positive(path.key("num_consumers"), queue.num_consumers);
 }
 
-fn retry(path: &KeyPath, retry: &RetryConfig, issues: &mut Issues) {
+pub(super) fn retry(path: &KeyPath, retry: &RetryConfig, issues: &mut Issues) {
     if retry.multiplier.is_nan() || retry.multiplier < 1.0 {
         issues.push(path.key("multiplier"), "must be at least 1 (1 keeps the wait between retries constant)");
     }

@@ -354,3 +354,85 @@ fn adaptive_sampler_settings_are_checked() {
         ]
     );
 }
+
+fn remote_write(body: &str) -> Vec<String> {
+    issues(&format!(
+        "receivers: {{ otlp: {{ protocols: {{ grpc: {{}} }} }} }}\nexporters: {{ prometheusremotewrite: {body} }}\n\
+         service: {{ pipelines: {{ metrics: {{ receivers: [otlp], exporters: [prometheusremotewrite] }} }} }}\n"
+    ))
+}
+
+#[test]
+fn remote_write_defaults_are_valid() {
+    assert_eq!(remote_write("{ endpoint: 'http://prometheus:9090/api/v1/write' }"), Vec::<String>::new());
+    assert_eq!(
+        remote_write(
+            "{ endpoint: 'https://[::1]/push', compression: zstd, protobuf_message: io.prometheus.write.v2.Request, \
+             external_labels: { cluster: eu, _replica: a } }"
+        ),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn remote_write_settings_are_checked() {
+    assert_eq!(
+        remote_write(
+            "{ endpoint: 'prometheus:9090', timeout: 0s, max_samples_per_send: 0, sending_queue: { queue_size: 0 }, \
+             external_labels: { __tenant: a, 1st: b, env: '' } }"
+        ),
+        [
+            "exporters.prometheusremotewrite.endpoint: `prometheus:9090` is not a URL: write the receiver's full URL, e.g. `http://prometheus:9090/api/v1/write`",
+            "exporters.prometheusremotewrite.timeout: must be greater than 0, e.g. `5s`",
+            "exporters.prometheusremotewrite.external_labels.1st: `1st` is not a Prometheus label name: use letters, digits and `_`, not starting with a digit",
+            "exporters.prometheusremotewrite.external_labels.__tenant: `__tenant` starts with `__`, which Prometheus reserves for its own labels: rename it",
+            "exporters.prometheusremotewrite.external_labels.env: is empty, which Prometheus reads as no label at all: give it a value or remove it",
+            "exporters.prometheusremotewrite.max_samples_per_send: must be greater than 0",
+            "exporters.prometheusremotewrite.sending_queue.queue_size: must be greater than 0",
+        ]
+    );
+}
+
+fn feeding(pipelines: &str) -> Vec<String> {
+    issues(&format!(
+        "receivers: {{ otlp: {{ protocols: {{ grpc: {{}} }} }} }}\n\
+         processors: {{ golden_signals: {{}}, golden_signals/idle: {{ namespace: idle }}, batch: {{}} }}\n\
+         exporters: {{ file: {{ path: t.jsonl }}, prometheusremotewrite: {{ endpoint: 'http://p:9090/api/v1/write' }} }}\n\
+         service: {{ pipelines: {pipelines} }}\n"
+    ))
+}
+
+#[test]
+fn golden_signals_feed_metrics_pipelines() {
+    assert_eq!(
+        feeding(
+            "{ traces: { receivers: [otlp], processors: [golden_signals], exporters: [file] }, \
+             metrics: { receivers: [otlp, golden_signals], processors: [batch], exporters: [prometheusremotewrite] } }"
+        ),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn golden_signals_feed_only_metrics_pipelines_and_only_when_computed() {
+    assert_eq!(
+        feeding(
+            "{ traces: { receivers: [otlp, golden_signals], processors: [golden_signals], exporters: [file, prometheusremotewrite] }, \
+             metrics: { receivers: [golden_signals/idle, batch], exporters: [file] } }"
+        ),
+        [
+            "service.pipelines.traces.receivers[1]: `golden_signals` is a golden_signals processor, whose output is metrics: list it among the receivers of a metrics pipeline only",
+            "service.pipelines.traces.exporters[1]: `prometheusremotewrite` sends metrics by Prometheus remote write: list it in a metrics pipeline only",
+            "service.pipelines.metrics.receivers[1]: receiver `batch` is not defined; defined receivers: otlp",
+            "service.pipelines.metrics.receivers[0]: `golden_signals/idle` counts the spans of the traces pipelines that list it among their processors, and none does: add it to a traces pipeline's processors",
+        ]
+    );
+}
+
+#[test]
+fn golden_signals_flush_interval_is_positive() {
+    assert_eq!(
+        golden("{ metrics_flush_interval: 0s }", "traces"),
+        ["processors.golden_signals.metrics_flush_interval: must be greater than 0, e.g. `15s`"]
+    );
+}

@@ -180,7 +180,8 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-fn truncate(message: &str) -> String {
+/// `message` cut to [`MAX_MESSAGE_CHARS`] characters, marked with `…` when cut.
+pub(crate) fn truncate(message: &str) -> String {
     match message.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((end, _)) => format!("{}…", &message[..end]),
         None => message.to_owned(),

@@ -4,30 +4,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderName, HeaderValue};
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use http::{HeaderMap, Method, Request, Uri};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper_rustls::{FixedServerNameResolver, HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
-use rustls::pki_types::ServerName;
-use tracing::warn;
+use http_body_util::Full;
 use weir_config::{Compression, OtlpExporterConfig};
 use weir_proto::{Encoded, Signal};
 
 use super::body::encode_off_runtime;
 use super::classify;
 use super::endpoint;
-use super::tls::Tls;
+use crate::client::{self, HttpsClient};
 use crate::{BuildError, ExportError, ExportOutcome};
-
-/// Largest response body read; OTLP answers are tiny, and a misbehaving proxy must not fill memory.
-const MAX_RESPONSE_BYTES: usize = 1 << 20;
 
 /// A client POSTing export requests to the three signals' URLs.
 pub(crate) struct HttpClient {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HttpsClient,
     traces: Uri,
     metrics: Uri,
     logs: Uri,
@@ -45,45 +36,17 @@ impl HttpClient {
             url(Signal::Metrics)?,
             url(Signal::Logs)?,
         );
-        // The TLS files are only read when they will be used.
-        let tls = if traces.scheme_str() == Some("https") {
-            Tls::load(&config.tls)?
-        } else {
-            Tls::default()
-        };
-
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(config.timeout));
-        let builder = HttpsConnectorBuilder::new()
-            .with_tls_config(tls.rustls_config()?)
-            .https_or_http();
-        let builder = match &tls.server_name {
-            Some(name) => {
-                let name = ServerName::try_from(name.clone())
-                    .map_err(|e| BuildError::Tls(format!("server_name_override {name:?}: {e}")))?;
-                builder.with_server_name_resolver(FixedServerNameResolver::new(name))
-            }
-            None => builder,
-        };
-        let connector = builder.enable_http1().enable_http2().wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .build(connector);
-
+        let https = traces.scheme_str() == Some("https");
         Ok(HttpClient {
-            client,
+            client: client::build(&config.tls, https, config.timeout)?,
             traces,
             metrics,
             logs,
-            headers: headers(config)?,
+            headers: client::headers(&config.headers)?,
             compression: config.compression,
             timeout: config.timeout,
         })
     }
-
     /// POSTs `batch` to its signal's URL.
     pub(crate) async fn export(&self, batch: Arc<Encoded>) -> Result<ExportOutcome, ExportError> {
         let signal = batch.signal();
@@ -116,32 +79,7 @@ impl HttpClient {
             Compression::None => headers.remove(CONTENT_ENCODING),
         };
 
-        let exchange = async {
-            let response =
-                self.client
-                    .request(request)
-                    .await
-                    .map_err(|e| ExportError::Retryable {
-                        reason: format!("POST {url} failed: {}", classify::error_chain(&e)),
-                        retry_after: None,
-                    })?;
-            let (parts, body) = response.into_parts();
-            // The status decides the outcome; a body lost on the way only loses detail.
-            let body = match Limited::new(body, MAX_RESPONSE_BYTES).collect().await {
-                Ok(body) => body.to_bytes(),
-                Err(error) => {
-                    warn!(message = "Reading the export response failed.", %url, status = %parts.status, %error);
-                    Bytes::new()
-                }
-            };
-            Ok((parts, body))
-        };
-        let (parts, body) = tokio::time::timeout(self.timeout, exchange)
-            .await
-            .map_err(|_| ExportError::Retryable {
-                reason: format!("no answer from {url} within {:?}", self.timeout),
-                retry_after: None,
-            })??;
+        let (parts, body) = client::exchange(&self.client, request, self.timeout).await?;
 
         if parts.status.is_success() {
             Ok(classify::http_accepted(signal, &body))
@@ -154,20 +92,4 @@ impl HttpClient {
             ))
         }
     }
-}
-
-fn headers(config: &OtlpExporterConfig) -> Result<HeaderMap, BuildError> {
-    let mut headers = HeaderMap::new();
-    for (name, value) in &config.headers {
-        let invalid = |reason: String| BuildError::Header {
-            name: name.clone(),
-            reason,
-        };
-        let key = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|e| invalid(format!("is not a valid header name ({e})")))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|e| invalid(format!("the value must be visible ASCII ({e})")))?;
-        headers.insert(key, value);
-    }
-    Ok(headers)
 }

@@ -5,11 +5,11 @@
 //! the destination may accept later and drops what it never will.
 
 mod body;
-mod classify;
-mod endpoint;
+pub(crate) mod classify;
+pub(crate) mod endpoint;
 mod grpc;
 mod http;
-mod tls;
+pub(crate) mod tls;
 
 #[cfg(test)]
 mod tests;

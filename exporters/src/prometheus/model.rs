@@ -62,6 +62,19 @@ impl Labels {
     pub fn metric_name(&self) -> Option<&str> {
         self.get(METRIC_NAME_LABEL)
     }
+
+    /// Adds each label of `defaults` whose name this set lacks: a series' own label wins, as it
+    /// does over Prometheus' external labels.
+    pub fn add_missing(&mut self, defaults: &Labels) {
+        for label in defaults {
+            if let Err(at) = self
+                .0
+                .binary_search_by(|own| own.name.as_str().cmp(&label.name))
+            {
+                self.0.insert(at, label.clone());
+            }
+        }
+    }
 }
 
 /// An empty value means "no such label" to Prometheus, and 2.0 forbids sending one, so it is dropped.

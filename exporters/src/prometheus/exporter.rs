@@ -1,0 +1,173 @@
+//! The Prometheus remote-write exporter: each metrics batch translated, cut into requests of at most
+//! `max_samples_per_send` samples, compressed off the async runtime and POSTed in order.
+
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::future::BoxFuture;
+use tokio::sync::Mutex;
+use tracing::{error, warn};
+use weir_config::{RemoteWriteCompression, RemoteWriteExporterConfig, RemoteWriteMessage};
+use weir_proto::{Encoded, Signal};
+
+use super::body::{Body, Compression, Protocol};
+use super::classify::{Answer, SAMPLES_WRITTEN_HEADER};
+use super::model::Labels;
+use super::outbox::Outbox;
+use super::send::Sender;
+use super::stats::RemoteWriteStats;
+use super::translate::Settings;
+use crate::{BuildError, ExportError, ExportOutcome, Exporter};
+
+/// Sends metrics batches to a Prometheus remote-write receiver.
+///
+/// # Order
+///
+/// Receivers reject a sample older than the newest one they have of its series, so one series'
+/// samples must leave in timestamp order, retries included. Three things keep them so: the
+/// collector runs this exporter's queue with a single consumer, which retries a batch until it is
+/// written or given up before it takes the next; [`split`](super::split::split) cuts a batch so that
+/// its requests, sent in turn, keep every series in order; and the [`Outbox`] keeps a batch's
+/// unwritten requests, so a retry resumes at the one that failed rather than sending the written
+/// ones again. The outbox sits behind an async mutex that an export holds from start to end: with
+/// one consumer it is never contended, yet two exports could never interleave even with more. Its
+/// CPU work (decoding, translating, compressing) runs on the blocking pool, the lock's owned guard
+/// moved there and back, so the runtime's workers never wait on it.
+pub struct RemoteWriteExporter {
+    sender: Sender,
+    protocol: Protocol,
+    /// True while bodies are zstd-compressed; cleared for good when the receiver refuses zstd.
+    zstd: AtomicBool,
+    outbox: Arc<Mutex<Outbox>>,
+    stats: Arc<RemoteWriteStats>,
+}
+
+impl RemoteWriteExporter {
+    /// Checks `config` and prepares the client; nothing connects until the first export.
+    pub fn new(config: &RemoteWriteExporterConfig) -> Result<Self, BuildError> {
+        let settings = Settings {
+            resource_to_telemetry_conversion: config.resource_to_telemetry_conversion.enabled,
+            target_info: config.target_info.enabled,
+            scope_labels: true,
+        };
+        let external_labels: Labels = config
+            .external_labels
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        // Validation refuses 0.
+        let max_samples_per_send =
+            NonZeroUsize::new(usize::try_from(config.max_samples_per_send).unwrap_or(usize::MAX))
+                .unwrap_or(NonZeroUsize::MIN);
+        Ok(RemoteWriteExporter {
+            sender: Sender::new(config)?,
+            protocol: match config.protobuf_message {
+                RemoteWriteMessage::V1 => Protocol::V1,
+                RemoteWriteMessage::V2 => Protocol::V2,
+            },
+            zstd: AtomicBool::new(config.compression == RemoteWriteCompression::Zstd),
+            outbox: Arc::new(Mutex::new(Outbox::new(
+                settings,
+                external_labels,
+                max_samples_per_send,
+            ))),
+            stats: Arc::default(),
+        })
+    }
+
+    /// The exporter's counters, for `/metrics`.
+    pub fn stats(&self) -> Arc<RemoteWriteStats> {
+        Arc::clone(&self.stats)
+    }
+
+    async fn send(&self, batch: Arc<Encoded>) -> Result<ExportOutcome, ExportError> {
+        if batch.signal() != Signal::Metrics {
+            return Err(ExportError::Permanent {
+                reason: format!(
+                    "remote write carries metrics, not {}: list this exporter in metrics pipelines only",
+                    batch.signal()
+                ),
+            });
+        }
+        let mut outbox = Arc::clone(&self.outbox).lock_owned().await;
+        if !outbox.holds(&batch) {
+            outbox = off_runtime(move || {
+                outbox.fill(&batch);
+                outbox
+            })
+            .await?;
+            self.stats.count_dropped(outbox.dropped());
+        }
+        while let Some(set) = outbox.front().map(Arc::clone) {
+            let (protocol, compression) = (self.protocol, self.compression());
+            let body = off_runtime(move || Body::encode(&set, protocol, compression))
+                .await?
+                .map_err(|e| ExportError::Permanent {
+                    reason: e.to_string(),
+                })?;
+            match self.sender.post(body).await {
+                Answer::Written => outbox.written(),
+                Answer::WrittenAsV1 => {
+                    self.unacknowledged_v2();
+                    outbox.written();
+                }
+                // The same request goes again at once, now with snappy.
+                Answer::ZstdRefused => self.fall_back_to_snappy(),
+                Answer::Failed(error) => return Err(error),
+            }
+        }
+        Ok(ExportOutcome {
+            rejected_items: outbox.dropped().total(),
+        })
+    }
+
+    fn compression(&self) -> Compression {
+        if self.zstd.load(Ordering::Relaxed) {
+            Compression::Zstd
+        } else {
+            Compression::Snappy
+        }
+    }
+
+    fn fall_back_to_snappy(&self) {
+        if self.zstd.swap(false, Ordering::Relaxed) {
+            self.stats.count_fallback();
+            warn!(
+                message = "The remote-write receiver cannot decompress zstd; sending snappy from now on. Set `compression: snappy` to skip the failed attempt at startup.",
+                url = %self.sender.url(),
+            );
+        }
+    }
+
+    fn unacknowledged_v2(&self) {
+        if self.stats.count_unacknowledged_v2() {
+            error!(
+                message = "The remote-write receiver answered a Remote-Write 2.0 request without saying what it wrote, as only a 1.0 receiver does: it most likely dropped the data. Set `protobuf_message: prometheus.WriteRequest`.",
+                url = %self.sender.url(),
+                missing_header = SAMPLES_WRITTEN_HEADER,
+            );
+        }
+    }
+}
+
+impl Exporter for RemoteWriteExporter {
+    fn export(&self, batch: Arc<Encoded>) -> BoxFuture<'_, Result<ExportOutcome, ExportError>> {
+        Box::pin(self.send(batch))
+    }
+}
+
+/// Runs `work` on the blocking pool: translating or compressing a large batch takes milliseconds,
+/// which would stall every connection served by the runtime's worker.
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ExportError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ExportError::Permanent {
+            reason: format!("preparing the remote-write request failed: {e}"),
+        })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,126 @@
+//! From a batch to the requests that carry it, kept until each one is written.
+//!
+//! A retried batch resumes at the request that failed instead of being translated again, which
+//! would add its delta points to their running totals a second time and send again what the receiver
+//! already wrote (a 1.0 receiver answers 400 to samples it already has).
+
+use std::collections::VecDeque;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use weir_proto::{Encoded, Payload};
+
+use super::model::{Labels, SeriesSet};
+use super::split::split;
+use super::translate::{DeltaAccumulator, Dropped, Settings, Translation, Translator};
+
+/// Most series whose delta points are being summed; points of further series are dropped (and
+/// counted) until idle ones are forgotten.
+const DELTA_MAX_SERIES: usize = 100_000;
+
+/// A delta series with no point for this long is forgotten, and starts from zero if it comes back.
+const DELTA_IDLE: Duration = Duration::from_secs(15 * 60);
+
+/// How often idle delta series are looked for: each look walks every series.
+const DELTA_EXPIRY_PERIOD: Duration = Duration::from_secs(60);
+
+/// The translator and the requests of the batch being sent.
+pub(super) struct Outbox {
+    translator: Translator,
+    external_labels: Labels,
+    max_samples_per_send: NonZeroUsize,
+    /// The batch `requests` come from. Weak, so the batch is not kept alive once the queue gives up
+    /// on it, yet its address cannot be reused by a later batch while this points at it.
+    batch: Weak<Encoded>,
+    requests: VecDeque<Arc<SeriesSet>>,
+    dropped: Dropped,
+    deltas_expired_at: SystemTime,
+}
+
+impl Outbox {
+    /// An empty outbox translating with `settings`, adding `external_labels` to every series.
+    pub(super) fn new(
+        settings: Settings,
+        external_labels: Labels,
+        max_samples_per_send: NonZeroUsize,
+    ) -> Self {
+        Outbox {
+            translator: Translator::new(settings, DeltaAccumulator::new(DELTA_MAX_SERIES)),
+            external_labels,
+            max_samples_per_send,
+            batch: Weak::new(),
+            requests: VecDeque::new(),
+            dropped: Dropped::default(),
+            deltas_expired_at: SystemTime::now(),
+        }
+    }
+
+    /// Whether the requests held are `batch`'s.
+    pub(super) fn holds(&self, batch: &Arc<Encoded>) -> bool {
+        std::ptr::eq(self.batch.as_ptr(), Arc::as_ptr(batch))
+    }
+
+    /// Replaces what is held by the requests of `batch`, a metrics batch. CPU work: call it off the
+    /// async runtime.
+    pub(super) fn fill(&mut self, batch: &Arc<Encoded>) {
+        self.expire_deltas(SystemTime::now());
+        self.requests.clear();
+        let Payload::Metrics(request) = batch.decode() else {
+            return;
+        };
+        let Translation {
+            mut series,
+            dropped,
+        } = self.translator.translate(&request);
+        if !self.external_labels.is_empty() {
+            for one in &mut series.series {
+                one.labels.add_missing(&self.external_labels);
+            }
+        }
+        self.requests = split(series, self.max_samples_per_send)
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        self.batch = Arc::downgrade(batch);
+        self.dropped = dropped;
+    }
+
+    /// The next request to send.
+    pub(super) fn front(&self) -> Option<&Arc<SeriesSet>> {
+        self.requests.front()
+    }
+
+    /// Forgets the request [`Self::front`] returned: it was written.
+    pub(super) fn written(&mut self) {
+        self.requests.pop_front();
+    }
+
+    /// The points of the batch held that were not translated.
+    pub(super) fn dropped(&self) -> &Dropped {
+        &self.dropped
+    }
+
+    fn expire_deltas(&mut self, now: SystemTime) {
+        if now
+            .duration_since(self.deltas_expired_at)
+            .is_ok_and(|since| since < DELTA_EXPIRY_PERIOD)
+        {
+            return;
+        }
+        self.deltas_expired_at = now;
+        let cutoff = now
+            .checked_sub(DELTA_IDLE)
+            .and_then(|cutoff| cutoff.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |since| {
+                u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+            });
+        let forgotten = self.translator.deltas_mut().forget_before(cutoff);
+        if forgotten > 0 {
+            tracing::debug!(message = "Idle delta series forgotten.", forgotten);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
