@@ -9,14 +9,19 @@
 #   equal-work     clients send uncompressed, both collectors export gzip
 #   weir-defaults  clients send uncompressed, weir exports zstd (its default), rotel gzip (its only codec)
 #   weir-signals   as weir-defaults, and weir computes golden signals from every span (golden_signals)
+#   weir-sampled   as weir-signals, and weir's adaptive_sampler (span mode, target policy, its defaults)
+#                  follows golden_signals; rotel has no such sampler and runs as in weir-signals
 # plus the ceiling: the same load sent straight to the sink.
 #
 # Per collector and round: spans/s at saturation (--total), the collector's CPU µs per 1,000 spans
-# and peak RSS over that run, whether the sink received exactly what the loadgen saw accepted,
-# p99 client latency at half the saturation rate, idle RSS and time to ready.
+# received and peak RSS over that run, whether the sink received exactly what it should (what the
+# loadgen saw accepted; in weir-sampled, what weir says its sampler kept: the sum of
+# weir_sampler_spans_total{decision="kept"} on its admin /metrics), p99 client latency at half the
+# saturation rate, idle RSS and time to ready.
 #
 # Environment: ROUNDS (3), TOTAL (2000000 spans per saturation run), LATENCY_DURATION (10s),
-# SETTINGS ("equal-work weir-defaults weir-signals"), QUICK=1 (1 round, 50000 spans, 2s: a smoke test),
+# SETTINGS ("equal-work weir-defaults weir-signals weir-sampled"), QUICK=1 (1 round, 50000 spans,
+# 2s: a smoke test),
 # LOADGEN (path to weir-loadgen), SKIP_BUILD=1 (use the binaries already in target/release).
 # SWEEP=1 runs curves instead (SWEEP_SIZES, SWEEP_TOTAL, SWEEP_LOADS, SWEEP_DURATION,
 # SWEEP_SETTING) into target/compare/sweep.jsonl, and draws docs/compare-*.png with
@@ -48,7 +53,7 @@ else
     TOTAL=${TOTAL:-2000000}
     LATENCY_DURATION=${LATENCY_DURATION:-10s}
 fi
-SETTINGS=${SETTINGS:-equal-work weir-defaults weir-signals}
+SETTINGS=${SETTINGS:-equal-work weir-defaults weir-signals weir-sampled}
 # SWEEP=1 draws curves instead of the rounds: saturation at each request size, then latency at
 # each offered load (fractions of the faster collector's saturation at 512 spans per request).
 SWEEP=${SWEEP:-0}
@@ -74,6 +79,8 @@ STARTED_PIDS=()
 SINK_PID=
 SINK_GRPC=
 SINK_ADMIN=
+# weir's admin port in the run going on; empty for rotel and the ceiling.
+COLLECTOR_ADMIN=
 
 log() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -267,10 +274,11 @@ sink_settle() {
 # --- the collectors --------------------------------------------------------------------------
 
 # Writes weir's config for one run: OTLP in on $2 (gRPC) and $3 (HTTP), admin on $4, everything
-# to the sink compressed with $5.
+# to the sink compressed with $5, through the traces processors WEIR_PROCESSORS lists (default:
+# memory_limiter, batch).
 write_weir_config() {
-    local file=$1 grpc=$2 http=$3 admin=$4 compression=$5 processors="memory_limiter, batch"
-    [[ ${WEIR_GOLDEN:-0} == 1 ]] && processors="memory_limiter, golden_signals, batch"
+    local file=$1 grpc=$2 http=$3 admin=$4 compression=$5
+    local processors=${WEIR_PROCESSORS:-memory_limiter, batch}
     cat >"$file" <<EOF
 # Written by benches/compare.sh for one run.
 receivers:
@@ -281,6 +289,7 @@ receivers:
 processors:
   memory_limiter: { limit_mib: 1024 }
   golden_signals: {}
+  adaptive_sampler: { mode: span, policy: target }
   batch: { send_batch_size: $BATCH_SIZE, send_batch_max_size: $BATCH_SIZE, timeout: $BATCH_TIMEOUT }
 exporters:
   otlp/sink: { endpoint: "http://127.0.0.1:$SINK_GRPC", compression: $compression }
@@ -294,11 +303,12 @@ EOF
 }
 
 # Starts collector $1 (weir|rotel) exporting with compression $2, under name $3 for its files.
-# Sets COLLECTOR_PID, COLLECTOR_PORT (OTLP/gRPC), READY_MS and IDLE_RSS.
+# Sets COLLECTOR_PID, COLLECTOR_PORT (OTLP/gRPC), COLLECTOR_ADMIN, READY_MS and IDLE_RSS.
 start_collector() {
     local collector=$1 compression=$2 name=$3 ports grpc http admin start ready
     ports=$(free_ports 3)
     read -r grpc http admin <<<"$ports"
+    COLLECTOR_ADMIN=
     case $collector in
     weir)
         write_weir_config "$RUN_DIR/$name.yaml" "$grpc" "$http" "$admin" "$compression"
@@ -311,6 +321,7 @@ start_collector() {
         # weir answers /readyz 200 once every receiver listens.
         ready=$(wait_until "$COLLECTOR_PID" http_ok "$admin" /readyz) ||
             die "weir did not become ready; see $RUN_DIR/$name.log"
+        COLLECTOR_ADMIN=$admin
         ;;
     rotel)
         start=$(now_us)
@@ -378,6 +389,19 @@ normalise_loadgen_json() {
     mv "$file.tmp" "$file"
 }
 
+# Spans weir's adaptive samplers have kept since it started: weir_sampler_spans_total{…,
+# decision="kept"} summed over samplers and services, from the admin /metrics on port $1.
+weir_kept_spans() {
+    local metrics
+    metrics=$(curl -sf --max-time 5 "http://127.0.0.1:$1/metrics") ||
+        die "weir's admin server on port $1 did not answer /metrics"
+    awk '/^weir_sampler_spans_total\{/ && /decision="kept"/ { sum += $NF } END { printf "%d\n", sum }' \
+        <<<"$metrics"
+}
+
+# Whether the sink gets fewer spans than were accepted: weir sampling in this setting.
+sampled() { [[ $1 == weir-sampled && $2 == weir ]]; }
+
 # Measures one target: saturation, the sink's exactness, then latency at half the saturation rate.
 # $1 setting, $2 collector name, $3 round, $4 port the load goes to, $5 pid measured.
 # Appends one JSON line to results.jsonl.
@@ -385,7 +409,10 @@ measure() {
     local setting=$1 collector=$2 round=$3 port=$4 pid=$5 name="$1-$2-r$3"
     local saturation="$RUN_DIR/$name.saturation.json" latency="$RUN_DIR/$name.latency.json"
     local accepted sink_after_load sink_after_latency rate sink_ticks sink_cpu
+    # What the sink must have received after each run: the spans accepted, or those weir kept.
+    local expected latency_expected kept_before=0 kept_after_load=0
 
+    sampled "$setting" "$collector" && kept_before=$(weir_kept_spans "$COLLECTOR_ADMIN")
     sink_reset
     # The sink's own CPU over the saturation run, to show how much of the cores it took.
     sink_ticks=$(cpu_ticks "$SINK_PID")
@@ -394,6 +421,12 @@ measure() {
     sink_after_load=$(sink_settle)
     sink_cpu=$(awk -v t=$(($(cpu_ticks "$SINK_PID") - sink_ticks)) -v hz="$CLK_TCK" \
         'BEGIN { printf "%.2f", t / hz }')
+    expected=$accepted
+    if sampled "$setting" "$collector"; then
+        # The sink has settled, so every span the sampler kept has been exported.
+        kept_after_load=$(weir_kept_spans "$COLLECTOR_ADMIN")
+        expected=$((kept_after_load - kept_before))
+    fi
 
     rate=$(jq -r '(.items_per_second / 2) | floor' "$saturation")
     ((rate > 0)) || die "saturation run of $name accepted nothing; see $saturation"
@@ -401,12 +434,18 @@ measure() {
     OUTFILE=$latency run_loadgen "$port" "$pid" --rate "$rate" --duration "$LATENCY_DURATION" \
         --seed "$((round + 1000))"
     sink_after_latency=$(sink_settle)
+    latency_expected=$(jq -r .accepted "$latency")
+    if sampled "$setting" "$collector"; then
+        latency_expected=$(($(weir_kept_spans "$COLLECTOR_ADMIN") - kept_after_load))
+    fi
 
     jq -cn --arg setting "$setting" --arg collector "$collector" --argjson round "$round" \
         --argjson ready_ms "${READY_MS:-null}" --argjson idle_rss_bytes "${IDLE_RSS:-null}" \
         --arg export_compression "${EXPORT_COMPRESSION:-}" \
         --arg client_compression "$CLIENT_COMPRESSION" \
-        --argjson accepted "$accepted" \
+        --argjson accepted "$accepted" --argjson expected "$expected" \
+        --argjson latency_expected "$latency_expected" \
+        --argjson sampled "$(sampled "$setting" "$collector" && echo true || echo false)" \
         --argjson saturation "$(cat "$saturation")" --argjson sink "$sink_after_load" \
         --argjson sink_cpu_seconds "$sink_cpu" \
         --argjson half_rate "$rate" \
@@ -415,37 +454,52 @@ measure() {
           client_compression: $client_compression,
           export_compression: (if $export_compression == "" then null else $export_compression end),
           ready_ms: $ready_ms, idle_rss_bytes: $idle_rss_bytes,
-          saturation: $saturation, sink: $sink, exact: ($sink.spans == $accepted),
+          sampled: $sampled, expected: $expected,
+          saturation: $saturation, sink: $sink, exact: ($sink.spans == $expected),
           sink_cpu_seconds: $sink_cpu_seconds,
           half_rate: $half_rate, latency: $latency, latency_sink: $latency_sink,
-          latency_exact: ($latency_sink.spans == $latency.accepted)}' >>"$OUT/results.jsonl"
+          latency_expected: $latency_expected,
+          latency_exact: ($latency_sink.spans == $latency_expected)}' >>"$OUT/results.jsonl"
 
-    local exact=exact
-    [[ $(jq -r .spans <<<"$sink_after_load") == "$accepted" ]] ||
+    local exact=exact counted="accepted $accepted"
+    sampled "$setting" "$collector" && counted="accepted $accepted, weir kept $expected"
+    [[ $(jq -r .spans <<<"$sink_after_load") == "$expected" ]] ||
         exact="MISMATCH (sink $(jq -r .spans <<<"$sink_after_load"))"
-    log "$(printf '%-14s %-6s r%s: %9.0f spans/s, %7.1f µs CPU/1k spans, peak RSS %5.1f MiB, accepted %s: %s; p99 at %s/s: %s ms' \
+    [[ $(jq -r .spans <<<"$sink_after_latency") == "$latency_expected" ]] ||
+        exact+=", latency run MISMATCH (sink $(jq -r .spans <<<"$sink_after_latency") of $latency_expected)"
+    log "$(printf '%-14s %-6s r%s: %9.0f spans/s, %7.1f µs CPU/1k spans, peak RSS %5.1f MiB, %s: %s; p99 at %s/s: %s ms' \
         "$setting" "$collector" "$round" \
         "$(jq -r .items_per_second "$saturation")" \
         "$(jq -r '.collector.cpu_us_per_1000_items // 0' "$saturation")" \
         "$(jq -r '(.collector.peak_rss_bytes // 0) / 1048576' "$saturation")" \
-        "$accepted" "$exact" "$rate" "$(jq -r .latency_ms.p99 "$latency")")"
+        "$counted" "$exact" "$rate" "$(jq -r .latency_ms.p99 "$latency")")"
 }
 
 # The export compression a collector uses in a setting.
 export_compression() {
     case "$1/$2" in
     equal-work/*) echo gzip ;;
-    weir-defaults/weir | weir-signals/weir) echo zstd ;;
-    weir-defaults/rotel | weir-signals/rotel) echo gzip ;;
+    weir-defaults/weir | weir-signals/weir | weir-sampled/weir) echo zstd ;;
+    weir-defaults/rotel | weir-signals/rotel | weir-sampled/rotel) echo gzip ;;
     *) die "unknown setting $1" ;;
+    esac
+}
+
+# weir's traces processors in a setting.
+weir_processors() {
+    case $1 in
+    weir-signals) echo "memory_limiter, golden_signals, batch" ;;
+    weir-sampled) echo "memory_limiter, golden_signals, adaptive_sampler, batch" ;;
+    *) echo "memory_limiter, batch" ;;
     esac
 }
 
 run_collector() {
     local setting=$1 collector=$2 round=$3
     EXPORT_COMPRESSION=$(export_compression "$setting" "$collector")
-    WEIR_GOLDEN=0
-    [[ $setting == weir-signals ]] && WEIR_GOLDEN=1
+    WEIR_PROCESSORS=$(weir_processors "$setting")
+    [[ $setting == weir-sampled && $collector == rotel ]] &&
+        log "weir-sampled: rotel has no adaptive sampler; it runs as in weir-signals"
     start_collector "$collector" "$EXPORT_COMPRESSION" "$setting-$collector-r$round"
     log "$collector started in ${READY_MS} ms, idle RSS $((IDLE_RSS / 1024)) KiB, exporting $EXPORT_COMPRESSION"
     measure "$setting" "$collector" "$round" "$COLLECTOR_PORT" "$COLLECTOR_PID"

@@ -1,6 +1,6 @@
 //! Attribute lookup in scanned KeyValue messages, reading only the value asked for.
 
-use super::reader::{RawField, scanned_fields, scanned_payloads, scanned_str};
+use super::reader::{RawField, Reader, scanned_fields, scanned_payloads, scanned_str};
 
 /// An attribute value as a view reads it; the kinds no stage reads by value are lumped together.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,7 +31,24 @@ pub(super) fn first_value<'a>(
 
 /// A KeyValue's key: prost keeps the last of repeated `key` fields.
 fn last_key(kv: &[u8]) -> &[u8] {
-    scanned_payloads(kv, 1).last().unwrap_or_default()
+    only_key(kv).unwrap_or_else(|| scanned_payloads(kv, 1).last().unwrap_or_default())
+}
+
+/// The key of a KeyValue shaped as every encoder writes it, a key then at most a value, read in one
+/// pass: a lookup reads the key of every attribute before the one it wants. `None` for any other
+/// shape, which the general walk reads.
+fn only_key(kv: &[u8]) -> Option<&[u8]> {
+    let mut r = Reader::new(kv);
+    if r.is_done() {
+        return None;
+    }
+    let (1, key, _) = r.scanned_value() else {
+        return None;
+    };
+    if !r.is_done() && r.scanned_value().0 != 2 {
+        return None;
+    }
+    r.is_done().then_some(key)
 }
 
 /// A KeyValue's value as prost decodes it. Repeated `value` fields merge into one AnyValue, and each

@@ -255,6 +255,19 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Skips the fields ahead while their key is the one byte `key`: the rest of a run of one
+    /// repeated length-delimited field, in a message of a block that [`scan`](super::scan) returned.
+    ///
+    /// # Panics
+    /// If the message is not from such a block.
+    #[inline]
+    pub(super) fn skip_scanned_run(&mut self, key: u8) {
+        while self.buf.get(self.pos) == Some(&key) {
+            self.pos += 1;
+            self.length_delimited().expect(SCANNED);
+        }
+    }
+
     #[inline]
     fn fixed<const N: usize>(&mut self) -> Result<[u8; N], Kind> {
         let bytes = *self.buf[self.pos..]
@@ -273,6 +286,22 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     pub(super) fn scanned_field(&mut self) -> RawField<'a> {
         let start = self.pos;
+        let (number, payload, scalar) = self.scanned_value();
+        RawField {
+            number,
+            whole: &self.buf[start..self.pos],
+            payload,
+            scalar,
+        }
+    }
+
+    /// The next field of a scanned message as [`scanned_field`](Reader::scanned_field) reads it, less
+    /// the whole field's bytes: its number, payload and scalar, for readers that only look.
+    ///
+    /// # Panics
+    /// If the message is not from a block that [`scan`](super::scan) returned.
+    #[inline(always)]
+    pub(super) fn scanned_value(&mut self) -> (u32, &'a [u8], u64) {
         let key = self.varint().expect(SCANNED);
         let number = (key >> 3) as u32;
         let (payload, scalar): (&'a [u8], u64) = match key & 7 {
@@ -290,12 +319,7 @@ impl<'a> Reader<'a> {
             }
             other => panic!("wire type {other} in {SCANNED}"),
         };
-        RawField {
-            number,
-            whole: &self.buf[start..self.pos],
-            payload,
-            scalar,
-        }
+        (number, payload, scalar)
     }
 }
 
@@ -310,13 +334,25 @@ pub(super) fn scanned_fields(buf: &[u8]) -> impl Iterator<Item = RawField<'_>> {
 
 /// The payloads of the length-delimited fields numbered `number` of a scanned message, in wire order.
 pub(super) fn scanned_payloads(buf: &[u8], number: u32) -> impl Iterator<Item = &[u8]> {
-    scanned_fields(buf)
-        .filter(move |f| f.number == number)
-        .map(|f| f.payload)
+    // Not `scanned_fields` filtered: this runs per span and per attribute, and needs no whole fields.
+    let mut r = Reader::new(buf);
+    std::iter::from_fn(move || {
+        while !r.is_done() {
+            let (found, payload, _) = r.scanned_value();
+            if found == number {
+                return Some(payload);
+            }
+        }
+        None
+    })
 }
 
 /// The value of a `string` field of a scanned message, which the scan found to be UTF-8.
 pub(super) fn scanned_str(bytes: &[u8]) -> &str {
+    // Empty is common (a span's `trace_state`) and needs no validation call.
+    if bytes.is_empty() {
+        return "";
+    }
     std::str::from_utf8(bytes).expect(SCANNED)
 }
 
