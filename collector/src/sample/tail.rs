@@ -195,7 +195,8 @@ impl Shard {
                 pieces = inbox.recv() => match pieces {
                     Some(pieces) => {
                         let now = self.started.elapsed();
-                        let sampler = Arc::clone(&self.sampler);
+                        // The closure borrows only the sampler field, so the buffer stays free to lend.
+                        let sampler = &self.sampler;
                         let mut judge = |id: &TraceId, s: &TraceSummary| sampler.judge(id, s);
                         for piece in pieces {
                             self.buffer.add(
@@ -209,7 +210,7 @@ impl Shard {
                         }
                     }
                     None => {
-                        let sampler = Arc::clone(&self.sampler);
+                        let sampler = &self.sampler;
                         self.buffer.decide_all(&mut |id, s| sampler.judge(id, s), &mut decided);
                         self.send(&mut decided).await;
                         self.report();
@@ -217,7 +218,7 @@ impl Shard {
                     }
                 },
                 _ = ticks.tick() => {
-                    let sampler = Arc::clone(&self.sampler);
+                    let sampler = &self.sampler;
                     let now = self.started.elapsed();
                     self.buffer.decide_due(now, &mut |id, s| sampler.judge(id, s), &mut decided);
                 }

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use foldhash::fast::RandomState;
-use papaya::{HashMap, HashMapRef, LocalGuard};
+use papaya::{HashMap, HashMapRef, LocalGuard, ResizeMode};
 use weir_config::{AdaptiveSamplerConfig, DEFAULT_BUCKETS_MS, SamplingKey};
 use weir_proto::wire::{self, Keep, ResourceView, SpanView};
 use weir_proto::{Encoded, Signal};
@@ -66,7 +66,12 @@ impl AdaptiveSampler {
             other: KeyState::new(settings.initial_probability, &buckets),
             settings,
             buckets,
-            keys: HashMap::builder().hasher(RandomState::default()).build(),
+            // As for the golden-signal series: an incremental resize finishes only on inserts, and
+            // once every service has its key none come, leaving each lookup to probe two tables.
+            keys: HashMap::builder()
+                .hasher(RandomState::default())
+                .resize_mode(ResizeMode::Blocking)
+                .build(),
             count: AtomicUsize::new(0),
         };
         sampler.fix_probabilities(&sampler.settings);

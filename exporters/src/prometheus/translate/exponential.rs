@@ -8,12 +8,10 @@ use weir_proto::otlp::metrics::v1::{ExponentialHistogram, ExponentialHistogramDa
 use super::collect::Collector;
 use super::labels::{ScopeLabels, series_labels};
 use super::{
-    DeltaAccumulator, DropReason, Temporality, created, exemplar, family, millis, no_recorded_value,
+    DeltaAccumulator, DropReason, Temporality, created, exemplar, histogram_family, millis,
+    no_recorded_value,
 };
-use crate::prometheus::model::{
-    BucketSpan, MetricType, NativeHistogram, STALE_NAN_BITS, stale_nan,
-};
-use crate::prometheus::names::NameKind;
+use crate::prometheus::model::{BucketSpan, NativeHistogram, STALE_NAN_BITS, stale_nan};
 
 /// The finest schema Prometheus accepts; finer scales are merged down to it.
 const MAX_SCHEMA: i32 = 8;
@@ -37,11 +35,9 @@ pub(super) fn add(
     out: &mut Collector,
 ) {
     let points = &histogram.data_points;
-    let family = family(metric, NameKind::Other, MetricType::Histogram);
-    let (Some(family), Some(temporality)) =
-        (family, Temporality::of(histogram.aggregation_temporality))
+    let Some((family, temporality)) =
+        histogram_family(metric, histogram.aggregation_temporality, points.len(), out)
     else {
-        out.drop_points(DropReason::Invalid, points.len());
         return;
     };
     for point in points {

@@ -6,11 +6,10 @@ use weir_proto::otlp::metrics::v1::{Histogram, Metric};
 use super::collect::Collector;
 use super::labels::{ScopeLabels, series_labels};
 use super::{
-    DeltaAccumulator, DropReason, Temporality, created, exemplar, family, float_label, millis,
+    DeltaAccumulator, Temporality, created, exemplar, float_label, histogram_family, millis,
     no_recorded_value,
 };
-use crate::prometheus::model::{MetricType, Sample, stale_nan};
-use crate::prometheus::names::NameKind;
+use crate::prometheus::model::{Sample, stale_nan};
 
 /// Adds the series of `histogram`, made cumulative through `deltas` when it is a delta histogram.
 pub(super) fn add(
@@ -21,11 +20,9 @@ pub(super) fn add(
     out: &mut Collector,
 ) {
     let points = &histogram.data_points;
-    let family = family(metric, NameKind::Other, MetricType::Histogram);
-    let (Some(family), Some(temporality)) =
-        (family, Temporality::of(histogram.aggregation_temporality))
+    let Some((family, temporality)) =
+        histogram_family(metric, histogram.aggregation_temporality, points.len(), out)
     else {
-        out.drop_points(DropReason::Invalid, points.len());
         return;
     };
     let sum_name = format!("{}_sum", family.name);

@@ -197,6 +197,24 @@ fn family(metric: &Metric, name_kind: NameKind, kind: MetricType) -> Option<Arc<
     })
 }
 
+/// The family and temporality of a histogram metric with `points` data points; `None`, with every
+/// point counted as invalid, when its name or temporality is unusable.
+fn histogram_family(
+    metric: &Metric,
+    temporality: i32,
+    points: usize,
+    out: &mut Collector,
+) -> Option<(Arc<Family>, Temporality)> {
+    let family = family(metric, NameKind::Other, MetricType::Histogram);
+    match (family, Temporality::of(temporality)) {
+        (Some(family), Some(temporality)) => Some((family, temporality)),
+        _ => {
+            out.drop_points(DropReason::Invalid, points);
+            None
+        }
+    }
+}
+
 /// Whether a point's `flags` say it has no value: the series ended, so a staleness marker is sent.
 fn no_recorded_value(flags: u32) -> bool {
     flags & DataPointFlags::NoRecordedValueMask as u32 != 0
