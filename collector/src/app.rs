@@ -26,7 +26,7 @@ use crate::batch::{self, Batcher};
 use crate::channel;
 use crate::golden::{self, GoldenStage};
 use crate::pipeline::{Consumer, Envelope, Input, PIPELINE_CHANNEL_CAPACITY};
-use crate::queue::{ExportQueue, QueueInput};
+use crate::queue::{DurableInput, DurableQueue, ExportQueue, QueueInput};
 use crate::receive::{self, Routes, SignalRoute};
 use crate::reload;
 use crate::sample::tail::{TailOutputs, TailStage};
@@ -94,6 +94,7 @@ struct Running {
     stop_receivers: CancellationToken,
     batchers: JoinSet<()>,
     queues: Vec<ExportQueue>,
+    durable_queues: Vec<DurableQueue>,
     admin: tokio::task::JoinHandle<()>,
     stop_admin: CancellationToken,
     /// Housekeeping beside the data path: golden-signal expiry and saturation, sampling decisions.
@@ -132,6 +133,8 @@ async fn start(config: &Config) -> Result<Running, AppError> {
     // Export and queue: one queue and its workers per exporter, shared by the pipelines that list it.
     let mut queues = Vec::new();
     let mut queue_inputs: BTreeMap<ComponentId, QueueInput> = BTreeMap::new();
+    let mut durable_queues = Vec::new();
+    let mut durable_inputs: BTreeMap<ComponentId, DurableInput> = BTreeMap::new();
     for id in used_exporters(config) {
         let Some(exporter_config) = config.exporters.get(&id) else {
             continue;
@@ -139,6 +142,24 @@ async fn start(config: &Config) -> Result<Running, AppError> {
         let (exporter, policy, queue_config) = build_exporter(&id, exporter_config, &telemetry)?;
         let queue_size = usize::try_from(queue_config.queue_size).unwrap_or(usize::MAX);
         let consumers = usize::try_from(queue_config.num_consumers).unwrap_or(usize::MAX);
+        if let Some(disk) = queue_config.disk() {
+            let (queue, input) = DurableQueue::start(
+                &id.to_string(),
+                &disk,
+                exporter,
+                policy,
+                consumers,
+                &telemetry,
+            )
+            .await
+            .map_err(|error| AppError::Exporter {
+                id: id.clone(),
+                reason: error.to_string(),
+            })?;
+            durable_queues.push(queue);
+            durable_inputs.insert(id, input);
+            continue;
+        }
         let (queue, input) = ExportQueue::start(
             &id.to_string(),
             exporter,
@@ -181,10 +202,18 @@ async fn start(config: &Config) -> Result<Running, AppError> {
                 _ => None,
             })
             .unwrap_or_else(Batcher::pass_through);
+        // Disk queues take requests from the receivers, before the client is answered; only
+        // behind a trace buffer, which holds spans until their trace is decided, does the batch
+        // stage write to them.
+        let trace_mode = buffers_traces(config, pipeline);
         let outputs = pipeline
             .exporters
             .iter()
-            .filter_map(|id| queue_inputs.get(id).cloned())
+            .filter_map(|id| match (queue_inputs.get(id), durable_inputs.get(id)) {
+                (Some(memory), _) => Some(memory.clone()),
+                (None, Some(disk)) if trace_mode => Some(QueueInput::Disk(disk.clone())),
+                _ => None,
+            })
             .collect();
         batchers.spawn(batch::task::run(output, batcher, outputs, metrics));
         batch_inputs.insert(pipeline_id.clone(), input);
@@ -211,8 +240,17 @@ async fn start(config: &Config) -> Result<Running, AppError> {
         let input = match sampler_id.and_then(|id| tails.get(id)) {
             Some(tail) => Input::Tail(Arc::clone(tail)),
             None => Input::Batch {
-                sender: batch_inputs[pipeline_id].clone(),
+                sender: pipeline
+                    .exporters
+                    .iter()
+                    .any(|id| queue_inputs.contains_key(id))
+                    .then(|| batch_inputs[pipeline_id].clone()),
                 sampler: sampler_id.and_then(|id| samplers.get(id)).cloned(),
+                durable: pipeline
+                    .exporters
+                    .iter()
+                    .filter_map(|id| durable_inputs.get(id).cloned())
+                    .collect(),
             },
         };
         let stages: Vec<&Arc<GoldenStage>> = pipeline
@@ -239,7 +277,7 @@ async fn start(config: &Config) -> Result<Running, AppError> {
     // Only the inputs built above, and the trace buffers' tasks, send to the batch stages now.
     drop((batch_inputs, tails));
     // The batch stages now hold the only queue senders besides the routes built below.
-    drop(queue_inputs);
+    drop((queue_inputs, durable_inputs));
 
     // Receive (and decode, inside each request): one gRPC and one HTTP server per receiver.
     let stop_receivers = CancellationToken::new();
@@ -357,6 +395,7 @@ async fn start(config: &Config) -> Result<Running, AppError> {
         stop_receivers,
         batchers,
         queues,
+        durable_queues,
         admin,
         stop_admin,
         background,
@@ -416,10 +455,30 @@ impl Running {
         self.stop_feeds.cancel();
         while self.feeds.join_next().await.is_some() {}
         // Batch stages and queues drain together: a batch stage may be waiting for room in a queue.
-        let batchers = async { while self.batchers.join_next().await.is_some() {} };
+        let batchers = async {
+            let flushed = tokio::time::timeout_at(deadline, async {
+                while self.batchers.join_next().await.is_some() {}
+            })
+            .await;
+            if flushed.is_err() {
+                // Only a batch stage waiting for room in a full disk queue is still running.
+                tracing::warn!(
+                    message = "Shutdown deadline passed while a batch stage waited for a full disk queue; its batch is dropped."
+                );
+                self.batchers.abort_all();
+                while self.batchers.join_next().await.is_some() {}
+            }
+        };
         let queues =
             futures::future::join_all(self.queues.into_iter().map(|queue| queue.drain(deadline)));
         futures::join!(batchers, queues);
+        // Disk queues stop last: the batch stages behind trace buffers wrote to them until now.
+        futures::future::join_all(
+            self.durable_queues
+                .into_iter()
+                .map(|queue| queue.drain(deadline)),
+        )
+        .await;
         self.stop_background.cancel();
         while self.background.join_next().await.is_some() {}
         self.stop_admin.cancel();
@@ -523,6 +582,11 @@ fn build_exporter(
                 weir_config::SendingQueueConfig {
                     queue_size: remote_write.sending_queue.queue_size,
                     num_consumers: 1,
+                    storage: remote_write.sending_queue.storage,
+                    directory: remote_write.sending_queue.directory.clone(),
+                    max_size_mib: remote_write.sending_queue.max_size_mib,
+                    fsync: remote_write.sending_queue.fsync,
+                    fsync_interval: remote_write.sending_queue.fsync_interval,
                 },
             )
         }
@@ -614,6 +678,13 @@ fn tail_stages(
         tails.insert(id.clone(), Arc::new(tail));
     }
     tails
+}
+
+/// Whether `pipeline` lists a trace-mode sampler, whose buffer then feeds its batch stage.
+fn buffers_traces(config: &Config, pipeline: &weir_config::PipelineConfig) -> bool {
+    pipeline.processors.iter().any(|id| {
+        matches!(config.processors.get(id), Some(ProcessorConfig::AdaptiveSampler(s)) if s.mode == SamplingMode::Trace)
+    })
 }
 
 /// A stage for every adaptive_sampler processor some pipeline lists, with its tuning requests.

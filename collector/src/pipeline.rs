@@ -6,7 +6,8 @@
 //! adaptive sampler ([`crate::sample`]), follows it there, per pipeline, or in `mode: trace` hands
 //! the spans to its trace buffer ([`crate::sample::tail`]), which sends kept traces on later. A
 //! request then goes to the pipeline's batch stage ([`crate::batch`]), whose batches go to every
-//! exporter's queue ([`crate::queue`]).
+//! exporter's queue ([`crate::queue`]); an exporter whose queue is on disk gets the request in its
+//! queue before the receiver answers ([`crate::queue::durable`]).
 
 use std::sync::Arc;
 
@@ -15,6 +16,8 @@ use weir_proto::Encoded;
 use crate::admission::Reservation;
 use crate::channel::{Permit, Sender, TrySendError};
 use crate::golden::GoldenStage;
+use crate::queue::DurableInput;
+use crate::queue::disk::DiskQueueError;
 use crate::sample::SampleStage;
 use crate::sample::tail::{TailPermits, TailStage};
 
@@ -92,12 +95,16 @@ impl From<Envelope> for Batch {
 /// One pipeline's input as a receiver sees it.
 #[derive(Clone)]
 pub enum Input {
-    /// The pipeline's batch stage, behind the span-mode sampler the pipeline lists, if any.
+    /// The pipeline's batch stage and disk queues, behind the span-mode sampler the pipeline lists,
+    /// if any.
     Batch {
-        /// The batch stage.
-        sender: Sender<Envelope>,
+        /// The batch stage; `None` when every exporter of the pipeline keeps its queue on disk.
+        sender: Option<Sender<Envelope>>,
         /// The pipeline's adaptive sampler in `mode: span`.
         sampler: Option<Arc<SampleStage>>,
+        /// The disk queues of the pipeline's `storage: disk` exporters: a request is in each of
+        /// them before the client is answered.
+        durable: Arc<[DurableInput]>,
     },
     /// A trace-mode sampler's buffer, which feeds the batch stages of every pipeline listing it.
     Tail(Arc<TailStage>),
@@ -105,14 +112,18 @@ pub enum Input {
 
 /// Room reserved in one input.
 enum Reserved<'a> {
-    Batch(Permit<'a, Envelope>),
+    Batch(Option<Permit<'a, Envelope>>),
     Tail(TailPermits<'a>),
 }
 
 impl Input {
     fn try_reserve(&self) -> Result<Reserved<'_>, TrySendError> {
         match self {
-            Input::Batch { sender, .. } => sender.try_reserve().map(Reserved::Batch),
+            Input::Batch { sender, .. } => sender
+                .as_ref()
+                .map(Sender::try_reserve)
+                .transpose()
+                .map(Reserved::Batch),
             Input::Tail(stage) => stage.try_reserve().map(Reserved::Tail),
         }
     }
@@ -120,6 +131,30 @@ impl Input {
     /// Whether every span offered here goes on unsampled.
     fn takes_all(&self) -> bool {
         matches!(self, Input::Batch { sampler: None, .. })
+    }
+
+    fn durable(&self) -> &[DurableInput] {
+        match self {
+            Input::Batch { durable, .. } => durable,
+            Input::Tail(_) => &[],
+        }
+    }
+}
+
+/// Why a request was not taken; nothing of it was passed on.
+#[derive(Debug, thiserror::Error)]
+pub enum OfferError {
+    /// A pipeline's input is full or closed.
+    #[error("a pipeline's input is {0:?}")]
+    Channel(TrySendError),
+    /// A disk queue did not take the request.
+    #[error(transparent)]
+    Disk(#[from] DiskQueueError),
+}
+
+impl From<TrySendError> for OfferError {
+    fn from(error: TrySendError) -> Self {
+        OfferError::Channel(error)
     }
 }
 
@@ -140,21 +175,24 @@ impl Consumer {
 
     /// Passes a request to every pipeline, or to none: room is reserved in all of them first, so a
     /// refused request was accepted nowhere and the client's retry cannot duplicate data (nor its
-    /// golden signals, counted only once room is reserved). Golden signals see every span; each
-    /// pipeline then gets what its sampler keeps.
-    pub fn offer(&self, mut envelope: Envelope) -> Result<(), TrySendError> {
-        if let [only] = self.inputs.as_slice() {
+    /// golden signals, counted only once the request is taken). Golden signals see every span;
+    /// each pipeline then gets what its sampler keeps, written to its disk queues before this
+    /// returns.
+    pub async fn offer(&self, mut envelope: Envelope) -> Result<(), OfferError> {
+        if let [
+            only @ Input::Batch {
+                sampler, durable, ..
+            },
+        ] = self.inputs.as_slice()
+            && durable.is_empty()
+        {
             let permit = only.try_reserve()?;
             self.count(&envelope);
-            match (only, permit) {
-                (Input::Batch { sampler, .. }, Reserved::Batch(permit)) => {
-                    if let Some(payload) = self.sampled(sampler.as_ref(), envelope.payload) {
-                        envelope.payload = payload;
-                        permit.send(envelope);
-                    }
-                }
-                (Input::Tail(stage), Reserved::Tail(permits)) => stage.deliver(permits, envelope),
-                _ => unreachable!("an input reserves room of its own kind"),
+            if let Reserved::Batch(Some(permit)) = permit
+                && let Some(payload) = self.sampled(sampler.as_ref(), envelope.payload)
+            {
+                envelope.payload = payload;
+                permit.send(envelope);
             }
             return Ok(());
         }
@@ -163,37 +201,61 @@ impl Consumer {
             .iter()
             .map(Input::try_reserve)
             .collect::<Result<Vec<_>, _>>()?;
-        self.count(&envelope);
         // A sampler listed by several of these pipelines decides the request once.
         let mut decided: Vec<(&Arc<SampleStage>, Option<Encoded>)> = Vec::new();
-        for (input, permit) in self.inputs.iter().zip(permits) {
-            let (sampler, permit) = match (input, permit) {
-                (Input::Batch { sampler, .. }, Reserved::Batch(permit)) => (sampler, permit),
-                (Input::Tail(stage), Reserved::Tail(permits)) => {
-                    stage.deliver(
-                        permits,
-                        Envelope::new(envelope.payload.clone(), envelope.reservation.duplicate()),
-                    );
-                    continue;
+        let shares: Vec<Option<Encoded>> = self
+            .inputs
+            .iter()
+            .map(|input| match input {
+                Input::Batch { sampler: None, .. } => Some(envelope.payload.clone()),
+                Input::Batch {
+                    sampler: Some(stage),
+                    ..
+                } => {
+                    if let Some((_, done)) =
+                        decided.iter().find(|(known, _)| Arc::ptr_eq(known, stage))
+                    {
+                        return done.clone();
+                    }
+                    let done = kept(stage, envelope.payload.clone());
+                    decided.push((stage, done.clone()));
+                    done
+                }
+                Input::Tail(_) => None,
+            })
+            .collect();
+        // The client is answered only once every disk queue holds the request: a failure here
+        // refuses it whole, before anything is counted or sent on.
+        let appends = self
+            .inputs
+            .iter()
+            .zip(&shares)
+            .filter_map(|(input, share)| Some((input.durable(), share.as_ref()?)))
+            .flat_map(|(queues, share)| queues.iter().map(move |queue| queue.append(share)));
+        futures::future::try_join_all(appends).await?;
+        self.count(&envelope);
+        for (_, kept) in &decided {
+            if let Some(kept) = kept {
+                for golden in &self.golden {
+                    golden.offer_exemplars(kept);
+                }
+            }
+        }
+        for ((input, permit), share) in self.inputs.iter().zip(permits).zip(shares) {
+            match (input, permit) {
+                (Input::Tail(stage), Reserved::Tail(permits)) => stage.deliver(
+                    permits,
+                    Envelope::new(envelope.payload.clone(), envelope.reservation.duplicate()),
+                ),
+                (Input::Batch { .. }, Reserved::Batch(permit)) => {
+                    if let (Some(permit), Some(payload)) = (permit, share) {
+                        permit.send(Envelope {
+                            payload,
+                            reservation: envelope.reservation.duplicate(),
+                        });
+                    }
                 }
                 _ => unreachable!("an input reserves room of its own kind"),
-            };
-            let payload = match sampler {
-                None => Some(envelope.payload.clone()),
-                Some(stage) => match decided.iter().find(|(known, _)| Arc::ptr_eq(known, stage)) {
-                    Some((_, done)) => done.clone(),
-                    None => {
-                        let done = self.sampled(Some(stage), envelope.payload.clone());
-                        decided.push((stage, done.clone()));
-                        done
-                    }
-                },
-            };
-            if let Some(payload) = payload {
-                permit.send(Envelope {
-                    payload,
-                    reservation: envelope.reservation.duplicate(),
-                });
             }
         }
         Ok(())
@@ -215,13 +277,21 @@ impl Consumer {
         let Some(stage) = sampler else {
             return Some(payload);
         };
-        let items = payload.item_count();
-        let kept = stage.sample(payload);
-        for golden in &self.golden {
-            golden.offer_exemplars(&kept);
+        let kept = kept(stage, payload);
+        if let Some(kept) = &kept {
+            for golden in &self.golden {
+                golden.offer_exemplars(kept);
+            }
         }
-        (kept.item_count() > 0 || items == 0).then_some(kept)
+        kept
     }
+}
+
+/// What `stage` keeps of `payload`; `None` if it keeps no span of a request that had some.
+fn kept(stage: &SampleStage, payload: Encoded) -> Option<Encoded> {
+    let items = payload.item_count();
+    let kept = stage.sample(payload);
+    (kept.item_count() > 0 || items == 0).then_some(kept)
 }
 
 impl std::fmt::Debug for Consumer {

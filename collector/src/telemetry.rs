@@ -36,6 +36,10 @@ pub struct Telemetry {
     queue_size: IntGaugeVec,
     queue_capacity: IntGaugeVec,
     export_duration: HistogramVec,
+    disk_bytes: IntGaugeVec,
+    disk_capacity: IntGaugeVec,
+    disk_corrupt: IntCounterVec,
+    disk_full: IntCounterVec,
     tail_buffered: IntGaugeVec,
     tail_inbox: IntGaugeVec,
     tail_decisions: IntCounterVec,
@@ -203,6 +207,30 @@ impl Telemetry {
                 &["exporter"],
                 prometheus::exponential_buckets(0.0005, 2.0, 18).unwrap_or_default(),
             ),
+            disk_bytes: gauge(
+                &r,
+                "weir_exporter_queue_disk_bytes",
+                "Bytes an exporter's disk queue holds in its files.",
+                &["exporter"],
+            ),
+            disk_capacity: gauge(
+                &r,
+                "weir_exporter_queue_disk_capacity_bytes",
+                "Most bytes an exporter's disk queue may hold (max_size_mib).",
+                &["exporter"],
+            ),
+            disk_corrupt: counter(
+                &r,
+                "weir_exporter_queue_disk_corrupt_total",
+                "Damaged records (and their bytes) an exporter's disk queue skipped, by unit: records, bytes.",
+                &["exporter", "unit"],
+            ),
+            disk_full: counter(
+                &r,
+                "weir_exporter_queue_disk_full_total",
+                "Requests refused because an exporter's disk queue was full (max_size_mib or the disk).",
+                &["exporter"],
+            ),
             tail_buffered: gauge(
                 &r,
                 "weir_sampler_buffered",
@@ -344,6 +372,17 @@ impl Telemetry {
         }
     }
 
+    /// The instruments of one exporter's disk queue.
+    pub fn disk_queue(&self, exporter: &str) -> DiskQueueMetrics {
+        DiskQueueMetrics {
+            bytes: self.disk_bytes.with_label_values(&[exporter]),
+            capacity: self.disk_capacity.with_label_values(&[exporter]),
+            corrupt_records: self.disk_corrupt.with_label_values(&[exporter, "records"]),
+            corrupt_bytes: self.disk_corrupt.with_label_values(&[exporter, "bytes"]),
+            full: self.disk_full.with_label_values(&[exporter]),
+        }
+    }
+
     /// Handles for one exporter's queue.
     pub fn queue(&self, exporter: &str) -> QueueMetrics {
         QueueMetrics {
@@ -447,6 +486,21 @@ impl TailMetrics {
         }
         .inc();
     }
+}
+
+/// An exporter's disk queue's instruments.
+#[derive(Clone)]
+pub struct DiskQueueMetrics {
+    /// Bytes in the queue's files.
+    pub bytes: IntGauge,
+    /// `max_size_mib` in bytes.
+    pub capacity: IntGauge,
+    /// Damaged records skipped.
+    pub corrupt_records: IntCounter,
+    /// Bytes of damaged records skipped.
+    pub corrupt_bytes: IntCounter,
+    /// Requests refused for want of room.
+    pub full: IntCounter,
 }
 
 /// An exporter queue's instruments.

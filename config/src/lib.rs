@@ -15,6 +15,7 @@ mod hints;
 pub mod id;
 mod load;
 mod path;
+mod queue;
 mod remote_write;
 mod sampler;
 pub mod schema;
@@ -27,9 +28,10 @@ use std::path::Path;
 pub use builtin::{DEFAULT_CONFIG_YAML, default_config};
 pub use error::{ConfigError, ConfigErrors, Position};
 pub use golden::*;
+pub use id::{ComponentId, PipelineId};
+pub use queue::*;
 pub use remote_write::*;
 pub use sampler::*;
-pub use id::{ComponentId, PipelineId};
 pub use schema::*;
 
 /// Reads, substitutes from the process environment, parses and validates the file at `path`.

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::defaults::{default_export_timeout, default_max_samples_per_send, default_queue_size, default_true};
 use crate::duration::serde_duration;
+use crate::queue::{
+    DiskQueueConfig, FsyncPolicy, QueueStorage, default_fsync_interval, default_max_size_mib, disk_queue,
+};
 use crate::schema::{RetryConfig, TlsClientConfig};
 
 /// `exporters.prometheusremotewrite`.
@@ -106,10 +109,39 @@ pub struct RemoteWriteQueueConfig {
     /// Batches waiting to be sent; when full, the pipeline pushes back to the receivers.
     #[serde(default = "default_queue_size")]
     pub queue_size: u64,
+    /// Where the queue is kept.
+    #[serde(default)]
+    pub storage: QueueStorage,
+    /// `storage: disk`: the parent directory of the queue's folder (named after the exporter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<String>,
+    /// `storage: disk`: most MiB the queue's files may take; when full, receivers refuse.
+    #[serde(default = "default_max_size_mib")]
+    pub max_size_mib: u64,
+    /// `storage: disk`: when writes are synced.
+    #[serde(default)]
+    pub fsync: FsyncPolicy,
+    /// `storage: disk`, `fsync: interval`: longest time between syncs.
+    #[serde(default = "default_fsync_interval", with = "serde_duration")]
+    pub fsync_interval: Duration,
 }
 
 impl Default for RemoteWriteQueueConfig {
     fn default() -> Self {
-        RemoteWriteQueueConfig { queue_size: default_queue_size() }
+        RemoteWriteQueueConfig {
+            queue_size: default_queue_size(),
+            storage: QueueStorage::Memory,
+            directory: None,
+            max_size_mib: default_max_size_mib(),
+            fsync: FsyncPolicy::default(),
+            fsync_interval: default_fsync_interval(),
+        }
+    }
+}
+
+impl RemoteWriteQueueConfig {
+    /// The disk queue, with `storage: disk` and a directory.
+    pub fn disk(&self) -> Option<DiskQueueConfig> {
+        disk_queue(self.storage, self.directory.as_ref(), self.max_size_mib, self.fsync, self.fsync_interval)
     }
 }

@@ -12,6 +12,9 @@ use crate::components;
 use crate::defaults::*;
 use crate::duration::serde_duration;
 use crate::id::{ComponentId, PipelineId};
+use crate::queue::{
+    DiskQueueConfig, FsyncPolicy, QueueStorage, default_fsync_interval, default_max_size_mib, disk_queue,
+};
 
 /// The whole configuration file.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -259,11 +262,41 @@ pub struct SendingQueueConfig {
     /// Workers exporting in parallel.
     #[serde(default = "default_num_consumers")]
     pub num_consumers: u64,
+    /// Where the queue is kept.
+    #[serde(default)]
+    pub storage: QueueStorage,
+    /// `storage: disk`: the parent directory of the queue's folder (named after the exporter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<String>,
+    /// `storage: disk`: most MiB the queue's files may take; when full, receivers refuse.
+    #[serde(default = "default_max_size_mib")]
+    pub max_size_mib: u64,
+    /// `storage: disk`: when writes are synced.
+    #[serde(default)]
+    pub fsync: FsyncPolicy,
+    /// `storage: disk`, `fsync: interval`: longest time between syncs.
+    #[serde(default = "default_fsync_interval", with = "serde_duration")]
+    pub fsync_interval: Duration,
 }
 
 impl Default for SendingQueueConfig {
     fn default() -> Self {
-        SendingQueueConfig { queue_size: default_queue_size(), num_consumers: default_num_consumers() }
+        SendingQueueConfig {
+            queue_size: default_queue_size(),
+            num_consumers: default_num_consumers(),
+            storage: QueueStorage::Memory,
+            directory: None,
+            max_size_mib: default_max_size_mib(),
+            fsync: FsyncPolicy::default(),
+            fsync_interval: default_fsync_interval(),
+        }
+    }
+}
+
+impl SendingQueueConfig {
+    /// The disk queue, with `storage: disk` and a directory.
+    pub fn disk(&self) -> Option<DiskQueueConfig> {
+        disk_queue(self.storage, self.directory.as_ref(), self.max_size_mib, self.fsync, self.fsync_interval)
     }
 }
 

@@ -121,7 +121,10 @@ fn full_config_loads_every_option_as_written() {
             server_name_override: Some("jaeger.internal".into()),
         }
     );
-    assert_eq!(jaeger.sending_queue, SendingQueueConfig { queue_size: 5000, num_consumers: 4 });
+    assert_eq!(
+        jaeger.sending_queue,
+        SendingQueueConfig { queue_size: 5000, num_consumers: 4, ..SendingQueueConfig::default() }
+    );
     assert_eq!(
         jaeger.retry_on_failure,
         RetryConfig {

@@ -27,16 +27,16 @@ pub async fn flush_until(
     loop {
         tokio::select! {
             () = stop.cancelled() => {
-                flush(&stage, &route);
+                flush(&stage, &route).await;
                 return;
             }
-            _ = ticks.tick() => flush(&stage, &route),
+            _ = ticks.tick() => flush(&stage, &route).await,
         }
     }
 }
 
 /// Offers one snapshot of `stage` to `route`.
-fn flush(stage: &GoldenStage, route: &SignalRoute) {
+async fn flush(stage: &GoldenStage, route: &SignalRoute) {
     let payload = Payload::Metrics(stage.to_otlp());
     if payload.item_count() == 0 {
         return;
@@ -48,9 +48,10 @@ fn flush(stage: &GoldenStage, route: &SignalRoute) {
             return;
         }
     };
-    let accepted = route
-        .reserve_body(request.encoded_len())
-        .and_then(|reservation| route.accept(request, reservation));
+    let accepted = match route.reserve_body(request.encoded_len()) {
+        Ok(reservation) => route.accept(request, reservation).await,
+        Err(refusal) => Err(refusal),
+    };
     if let Err(refusal) = accepted {
         tracing::warn!(
             message = "Golden-signal metrics refused; the next flush carries the same cumulative values.",

@@ -7,6 +7,9 @@
 //! deadline), and each such item is counted.
 
 pub mod disk;
+pub mod durable;
+
+pub use durable::{DurableInput, DurableQueue};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,8 +18,8 @@ use prometheus::IntCounter;
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use weir_exporters::Exporter;
 use weir_exporters::retry::{RetryError, RetryPolicy, send_with_retry};
+use weir_exporters::{ExportOutcome, Exporter};
 use weir_proto::Signal;
 
 use crate::channel::{self, Receiver, Sender};
@@ -33,19 +36,35 @@ pub struct ExportQueue {
     exporter: Arc<dyn Exporter>,
 }
 
-/// The way into an exporter's queue.
+/// The way into an exporter's queue, for a batch stage.
 #[derive(Clone)]
-pub struct QueueInput {
-    sender: Sender<Arc<Batch>>,
-    dropped_shutdown: [IntCounter; 3],
+pub enum QueueInput {
+    /// A queue in memory.
+    Memory {
+        /// The queue.
+        sender: Sender<Arc<Batch>>,
+        /// Counts batches that arrive after the queue stopped at the shutdown deadline.
+        dropped_shutdown: [IntCounter; 3],
+    },
+    /// A queue on disk.
+    Disk(DurableInput),
 }
 
 impl QueueInput {
-    /// Queues `batch`, waiting for room; once the queue has stopped at the shutdown deadline, counts
-    /// the batch as dropped instead.
+    /// Queues `batch`, waiting for room; once a memory queue has stopped at the shutdown deadline,
+    /// counts the batch as dropped instead.
     pub async fn push(&self, batch: Arc<Batch>) {
-        if let Err(batch) = self.sender.send(batch).await {
-            self.dropped_shutdown[signal_index(batch.payload.signal())].inc_by(batch.items() as u64);
+        match self {
+            QueueInput::Memory {
+                sender,
+                dropped_shutdown,
+            } => {
+                if let Err(batch) = sender.send(batch).await {
+                    dropped_shutdown[signal_index(batch.payload.signal())]
+                        .inc_by(batch.items() as u64);
+                }
+            }
+            QueueInput::Disk(input) => input.append_waiting(&batch.payload).await,
         }
     }
 }
@@ -54,7 +73,8 @@ impl QueueInput {
 #[derive(Default)]
 struct InFlight([AtomicU64; 3]);
 
-fn signal_index(signal: Signal) -> usize {
+/// The index of `signal` in per-signal arrays.
+pub(crate) fn signal_index(signal: Signal) -> usize {
     match signal {
         Signal::Traces => 0,
         Signal::Metrics => 1,
@@ -104,7 +124,7 @@ impl ExportQueue {
         };
         (
             queue,
-            QueueInput {
+            QueueInput::Memory {
                 sender: tx,
                 dropped_shutdown,
             },
@@ -115,13 +135,7 @@ impl ExportQueue {
     /// queue is empty); at `deadline`, stops them and counts what was left as dropped. Then shuts the
     /// exporter down.
     pub async fn drain(mut self, deadline: Instant) {
-        let finished = tokio::time::timeout_at(deadline, async {
-            while self.workers.join_next().await.is_some() {}
-        })
-        .await;
-        if finished.is_err() {
-            self.workers.abort_all();
-            while self.workers.join_next().await.is_some() {}
+        if !join_until(&mut self.workers, deadline).await {
             let mut left = [0u64; 3];
             for (i, n) in self.in_flight.0.iter().enumerate() {
                 left[i] += n.load(Ordering::Relaxed);
@@ -136,9 +150,7 @@ impl ExportQueue {
             let total: u64 = left.iter().sum();
             tracing::warn!(message = "Shutdown deadline passed; dropped what was still queued.", exporter = %self.id, items = total);
         }
-        if let Err(error) = self.exporter.shutdown().await {
-            tracing::warn!(message = "Exporter shutdown failed.", %error, exporter = %self.id);
-        }
+        shut_down(&self.id, self.exporter.as_ref()).await;
     }
 }
 
@@ -165,19 +177,49 @@ async fn work(
             .duration
             .observe(started.elapsed().as_secs_f64());
         in_flight.0[signal].fetch_sub(items, Ordering::Relaxed);
-        match result {
-            Ok(outcome) => {
-                m.rejected.inc_by(outcome.rejected_items);
-                m.sent.inc_by(items.saturating_sub(outcome.rejected_items));
-            }
-            Err(error) => {
-                m.failed.inc_by(items);
-                match error {
-                    RetryError::Permanent { .. } => m.dropped_permanent.inc_by(items),
-                    _ => m.dropped_retries.inc_by(items),
-                }
-                tracing::warn!(message = "Export failed; batch dropped.", %error, exporter = %id, items);
-            }
+        count_outcome(&id, m, items, result);
+    }
+}
+
+/// Counts how the export of a batch of `items` ended, logging a batch given up on.
+pub(crate) fn count_outcome(
+    id: &str,
+    m: &ExporterMetrics,
+    items: u64,
+    result: Result<ExportOutcome, RetryError>,
+) {
+    match result {
+        Ok(outcome) => {
+            m.rejected.inc_by(outcome.rejected_items);
+            m.sent.inc_by(items.saturating_sub(outcome.rejected_items));
         }
+        Err(error) => {
+            m.failed.inc_by(items);
+            match error {
+                RetryError::Permanent { .. } => m.dropped_permanent.inc_by(items),
+                _ => m.dropped_retries.inc_by(items),
+            }
+            tracing::warn!(message = "Export failed; batch dropped.", %error, exporter = %id, items);
+        }
+    }
+}
+
+/// Waits for `workers` to end; at `deadline`, stops those still running and returns false.
+pub(crate) async fn join_until(workers: &mut JoinSet<()>, deadline: Instant) -> bool {
+    let finished = tokio::time::timeout_at(deadline, async {
+        while workers.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        workers.abort_all();
+        while workers.join_next().await.is_some() {}
+    }
+    finished.is_ok()
+}
+
+/// Shuts `exporter` down, logging a failure.
+pub(crate) async fn shut_down(id: &str, exporter: &dyn Exporter) {
+    if let Err(error) = exporter.shutdown().await {
+        tracing::warn!(message = "Exporter shutdown failed.", %error, exporter = %id);
     }
 }

@@ -206,12 +206,14 @@ fn count_transport_error(route: &SignalRoute, response: &HttpResponse) {
 fn refusal_status(refusal: Refusal) -> Status {
     match refusal {
         // RESOURCE_EXHAUSTED is retried by OTLP clients only when it carries RetryInfo.
-        Refusal::PipelineFull => Status::with_error_details(
+        Refusal::PipelineFull | Refusal::QueueFull => Status::with_error_details(
             Code::ResourceExhausted,
             refusal.to_string(),
             ErrorDetails::with_retry_info(Some(Duration::from_secs(RETRY_AFTER_SECS))),
         ),
-        Refusal::MemoryLimit | Refusal::ShuttingDown => Status::unavailable(refusal.to_string()),
+        Refusal::MemoryLimit | Refusal::ShuttingDown | Refusal::QueueFailed => {
+            Status::unavailable(refusal.to_string())
+        }
     }
 }
 
@@ -223,13 +225,14 @@ struct ExportMethod<S> {
 
 impl<S: OtlpService> UnaryService<Bytes> for ExportMethod<S> {
     type Response = S::Response;
-    type Future = futures::future::Ready<Result<tonic::Response<S::Response>, Status>>;
+    type Future = futures::future::BoxFuture<'static, Result<tonic::Response<S::Response>, Status>>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
         self.handled.store(true, Ordering::Relaxed);
         let body = request.into_inner();
-        let route = &self.route;
-        let result = route
+        let route = Arc::clone(&self.route);
+        // Decoding happens here, on the connection's task; only a disk queue's write is waited on.
+        let checked = route
             .reserve_body(body.len())
             .map_err(refusal_status)
             .and_then(
@@ -238,13 +241,17 @@ impl<S: OtlpService> UnaryService<Bytes> for ExportMethod<S> {
                         route.metrics.bad_request(error.reason());
                         Err(Status::invalid_argument(error.to_string()))
                     }
-                    Ok(payload) => route
-                        .accept(payload, reservation)
-                        .map(|()| tonic::Response::new(S::Response::default()))
-                        .map_err(refusal_status),
+                    Ok(payload) => Ok((payload, reservation)),
                 },
             );
-        futures::future::ready(result)
+        Box::pin(async move {
+            let (payload, reservation) = checked?;
+            route
+                .accept(payload, reservation)
+                .await
+                .map(|()| tonic::Response::new(S::Response::default()))
+                .map_err(refusal_status)
+        })
     }
 }
 

@@ -85,8 +85,10 @@ impl Failure {
 
     fn refused(refusal: Refusal, format: Format) -> Failure {
         let status = match refusal {
-            Refusal::PipelineFull => StatusCode::TOO_MANY_REQUESTS,
-            Refusal::MemoryLimit | Refusal::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::PipelineFull | Refusal::QueueFull => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::MemoryLimit | Refusal::ShuttingDown | Refusal::QueueFailed => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         };
         Failure {
             status,
@@ -180,6 +182,7 @@ async fn handle(endpoint: &Endpoint, headers: &HeaderMap, body: Body) -> Result<
     // The body's own bytes go back to the budget when `reservation` drops at the end of this function.
     route
         .accept(payload, held)
+        .await
         .map_err(|r| Failure::refused(r, format))?;
     Ok(format)
 }

@@ -14,7 +14,7 @@ use weir_proto::{Encoded, Signal};
 
 use crate::admission::{HELD_BYTES_PER_BODY_BYTE, MemoryBudget, Reservation};
 use crate::channel::TrySendError;
-use crate::pipeline::{Consumer, Envelope};
+use crate::pipeline::{Consumer, Envelope, OfferError};
 use crate::telemetry::ReceiverMetrics;
 
 /// Seconds a refused client is asked to wait before retrying (`Retry-After`, gRPC `RetryInfo`).
@@ -65,6 +65,14 @@ pub enum Refusal {
     /// weir is shutting down.
     #[error("weir is shutting down; retry against another instance or later")]
     ShuttingDown,
+    /// An exporter's disk queue is full because the exporter is behind.
+    #[error("weir's disk queue is full because its exporters are behind; retry later")]
+    QueueFull,
+    /// An exporter's disk queue could not store the request.
+    #[error(
+        "weir could not store the request in its disk queue; retry later (weir's log says why)"
+    )]
+    QueueFailed,
 }
 
 impl SignalRoute {
@@ -90,7 +98,11 @@ impl SignalRoute {
     }
 
     /// Passes a checked request, holding `reservation`, to the pipelines.
-    pub fn accept(&self, payload: Encoded, mut reservation: Reservation) -> Result<(), Refusal> {
+    pub async fn accept(
+        &self,
+        payload: Encoded,
+        mut reservation: Reservation,
+    ) -> Result<(), Refusal> {
         let items = payload.item_count();
         // An empty request is valid OTLP and needs nothing done.
         if items == 0 {
@@ -101,21 +113,34 @@ impl SignalRoute {
         reservation.grow(payload.blocks().len() * 2 * std::mem::size_of::<Block>());
         let envelope = Envelope::new(payload, reservation);
         let items = items as u64;
-        match self.consumer.offer(envelope) {
+        match self.consumer.offer(envelope).await {
             Ok(()) => {
                 self.metrics.accepted.inc_by(items);
                 Ok(())
             }
-            Err(TrySendError::Full) => {
-                self.metrics.refused_full.inc_by(items);
-                self.metrics.requests_refused_full.inc();
+            Err(OfferError::Channel(TrySendError::Full)) => {
+                self.refused_full(items);
                 Err(Refusal::PipelineFull)
             }
-            Err(TrySendError::Closed) => {
+            Err(OfferError::Disk(error)) if error.is_full() => {
+                self.refused_full(items);
+                Err(Refusal::QueueFull)
+            }
+            Err(OfferError::Disk(error)) => {
+                tracing::error!(message = "A request could not be written to a disk queue; refused with a retryable error.", %error);
+                self.refused_full(items);
+                Err(Refusal::QueueFailed)
+            }
+            Err(OfferError::Channel(TrySendError::Closed)) => {
                 self.metrics.refused_closed.inc_by(items);
                 self.metrics.requests_refused_closed.inc();
                 Err(Refusal::ShuttingDown)
             }
         }
+    }
+
+    fn refused_full(&self, items: u64) {
+        self.metrics.refused_full.inc_by(items);
+        self.metrics.requests_refused_full.inc();
     }
 }

@@ -1,10 +1,12 @@
 //! Checks of each component's own settings.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use super::{Issues, address};
 use crate::id::ComponentId;
 use crate::path::KeyPath;
+use crate::queue::{MIN_DISK_QUEUE_MIB, QueueStorage};
 use crate::schema::{
     BatchConfig, ExporterConfig, FileExporterConfig, OtlpExporterConfig, OtlpReceiverConfig, ProcessorConfig,
     ReceiverConfig, RetryConfig, SendingQueueConfig, TlsClientConfig,
@@ -128,6 +130,41 @@ pub(super) fn tls(path: &KeyPath, tls: &TlsClientConfig, issues: &mut Issues) {
 fn sending_queue(path: &KeyPath, queue: &SendingQueueConfig, issues: &mut Issues) {
     issues.positive(path.key("queue_size"), queue.queue_size);
     issues.positive(path.key("num_consumers"), queue.num_consumers);
+    queue_storage(path, queue.storage, queue.directory.as_deref(), queue.max_size_mib, queue.fsync_interval, issues);
+}
+
+/// The disk settings of a `sending_queue`, checked only where `storage: disk` uses them.
+pub(super) fn queue_storage(
+    path: &KeyPath,
+    storage: QueueStorage,
+    directory: Option<&str>,
+    max_size_mib: u64,
+    fsync_interval: Duration,
+    issues: &mut Issues,
+) {
+    if storage != QueueStorage::Disk {
+        return;
+    }
+    match directory {
+        None => issues.push(
+            path.key("directory"),
+            "is required with `storage: disk`: name a directory weir may write, e.g. `/var/lib/weir/queue`",
+        ),
+        Some("") => issues.push(path.key("directory"), "is empty: name a directory weir may write"),
+        Some(_) => {}
+    }
+    if max_size_mib < MIN_DISK_QUEUE_MIB {
+        issues.push(
+            path.key("max_size_mib"),
+            format!("must be at least {MIN_DISK_QUEUE_MIB}: the queue frees space 32 MiB at a time and needs two such segments"),
+        );
+    }
+    if fsync_interval.is_zero() {
+        issues.push(
+            path.key("fsync_interval"),
+            "must be greater than 0; for a sync before every answer use `fsync: always`",
+        );
+    }
 }
 
 pub(super) fn retry(path: &KeyPath, retry: &RetryConfig, issues: &mut Issues) {

@@ -1,6 +1,6 @@
 //! Checks of `exporters.prometheusremotewrite`.
 
-use super::components::{retry, tls};
+use super::components::{queue_storage, retry, tls};
 use super::{Issues, address};
 use crate::path::KeyPath;
 use crate::remote_write::RemoteWriteExporterConfig;
@@ -19,7 +19,17 @@ pub(super) fn remote_write_exporter(path: &KeyPath, config: &RemoteWriteExporter
         }
     }
     issues.positive(path.key("max_samples_per_send"), config.max_samples_per_send);
-    issues.positive(path.key("sending_queue").key("queue_size"), config.sending_queue.queue_size);
+    let queue = &config.sending_queue;
+    issues.positive(path.key("sending_queue").key("queue_size"), queue.queue_size);
+    let directory = queue.directory.as_deref();
+    queue_storage(
+        &path.key("sending_queue"),
+        queue.storage,
+        directory,
+        queue.max_size_mib,
+        queue.fsync_interval,
+        issues,
+    );
     retry(&path.key("retry_on_failure"), &config.retry_on_failure, issues);
 }
 

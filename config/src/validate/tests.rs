@@ -436,3 +436,39 @@ fn golden_signals_flush_interval_is_positive() {
         ["processors.golden_signals.metrics_flush_interval: must be greater than 0, e.g. `15s`"]
     );
 }
+
+#[test]
+fn disk_queues_are_checked() {
+    assert_eq!(
+        remote_write(
+            "{ endpoint: 'http://prometheus:9090/api/v1/write', sending_queue: { storage: disk, directory: /var/lib/weir, \
+             fsync: always } }"
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        remote_write(
+            "{ endpoint: 'http://prometheus:9090/api/v1/write', sending_queue: { storage: disk, max_size_mib: 10, \
+             fsync_interval: 0s } }"
+        ),
+        [
+            "exporters.prometheusremotewrite.sending_queue.directory: is required with `storage: disk`: name a directory weir may write, e.g. `/var/lib/weir/queue`",
+            "exporters.prometheusremotewrite.sending_queue.max_size_mib: must be at least 64: the queue frees space 32 MiB at a time and needs two such segments",
+            "exporters.prometheusremotewrite.sending_queue.fsync_interval: must be greater than 0; for a sync before every answer use `fsync: always`",
+        ]
+    );
+    let found = issues(
+        "exporters: { otlp: { endpoint: jaeger, sending_queue: { storage: disk, directory: '' } } }
+service: { pipelines: {} }",
+    );
+    assert!(
+        found.contains(&"exporters.otlp.sending_queue.directory: is empty: name a directory weir may write".to_owned()),
+        "{found:?}"
+    );
+    // The disk settings mean nothing to a memory queue and are not checked there.
+    let found = issues(
+        "exporters: { otlp: { endpoint: jaeger, sending_queue: { max_size_mib: 1 } } }
+service: { pipelines: {} }",
+    );
+    assert!(!found.iter().any(|i| i.contains("max_size_mib")), "{found:?}");
+}

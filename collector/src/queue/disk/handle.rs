@@ -61,6 +61,9 @@ impl DiskQueue {
         counters
             .bytes
             .store(recovered.writer.used(), Ordering::Relaxed);
+        counters
+            .pending
+            .store(recovered.writer.pending(), Ordering::Relaxed);
         let (commands, command_rx) = mpsc::channel();
         let (records_tx, records) = async_mpsc::channel(options.read_ahead);
         let spawn_error = |error| DiskQueueError::io("start a thread for", &dir, &dir, error);
@@ -114,6 +117,11 @@ impl DiskQueue {
             .send(Command::Append { record, reply })
             .map_err(|_| DiskQueueError::Closed)?;
         result.await.map_err(|_| DiskQueueError::Closed)?
+    }
+
+    /// The next record if one has been read ahead already, without waiting.
+    pub fn try_next(&self) -> Option<(RecordId, Bytes)> {
+        self.records.try_lock().ok()?.try_recv().ok()
     }
 
     /// The next record in order, waiting for one; `None` once the queue has stopped.

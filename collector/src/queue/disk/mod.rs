@@ -125,6 +125,9 @@ pub struct DiskQueueOptions {
     pub read_ahead: usize,
 }
 
+/// Bytes a segment spends on framing besides its records' payloads: its header and one record's.
+pub const FRAMING: u64 = segment::HEADER_LEN + record::HEADER_LEN;
+
 /// The default segment size, 32 MiB.
 pub const DEFAULT_SEGMENT_SIZE: u64 = 32 * 1024 * 1024;
 
@@ -169,6 +172,8 @@ impl DiskQueueOptions {
 pub struct DiskQueueStats {
     /// Bytes of segment files on disk.
     pub bytes: u64,
+    /// Records appended and not yet acked (nor skipped as damaged).
+    pub pending: u64,
     /// Records skipped as damaged: each damaged record, plus the records after it in its segment
     /// when the next segment's first id tells how many.
     pub corrupt_records: u64,

@@ -45,6 +45,7 @@ pub(super) enum Command {
 #[derive(Debug, Default)]
 pub(super) struct Counters {
     pub(super) bytes: AtomicU64,
+    pub(super) pending: AtomicU64,
     pub(super) corrupt_records: AtomicU64,
     pub(super) corrupt_bytes: AtomicU64,
 }
@@ -60,6 +61,7 @@ impl Counters {
     pub(super) fn stats(&self) -> DiskQueueStats {
         DiskQueueStats {
             bytes: self.bytes.load(Ordering::Relaxed),
+            pending: self.pending.load(Ordering::Relaxed),
             corrupt_records: self.corrupt_records.load(Ordering::Relaxed),
             corrupt_bytes: self.corrupt_bytes.load(Ordering::Relaxed),
         }
@@ -153,6 +155,7 @@ fn commit(
 
 fn publish(writer: &Writer, progress: &Progress, counters: &Counters, reader: &Thread) {
     counters.bytes.store(writer.used(), Ordering::Relaxed);
+    counters.pending.store(writer.pending(), Ordering::Relaxed);
     let active_seq = writer.active_seq();
     let committed = writer.committed();
     let moved = progress.active_seq.swap(active_seq, Ordering::Release) != active_seq;

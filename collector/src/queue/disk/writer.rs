@@ -122,6 +122,14 @@ impl Writer {
         self.used + self.buf.len() as u64
     }
 
+    /// Records committed and not yet done.
+    pub(super) fn pending(&self) -> u64 {
+        let done_above: u64 = self.acks.ranges().map(|r| r.end - r.start).sum();
+        self.committed
+            .saturating_sub(self.acks.watermark())
+            .saturating_sub(done_above)
+    }
+
     /// Bytes buffered for the current group.
     pub(super) fn buffered(&self) -> usize {
         self.buf.len()
