@@ -289,3 +289,61 @@ async fn a_full_queue_refuses_with_a_retryable_error_and_recovers() {
         .await
         .expect("room again once the queue drained");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trace_buffer_kept_traces_are_written_to_the_disk_queue() {
+    let queue = tempfile::tempdir().expect("queue dir");
+    let sink = Sink::start().await;
+    sink.refuse(true);
+    let ports = Ports::new();
+    let config = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      grpc: {{ endpoint: "{grpc}" }}
+processors:
+  adaptive_sampler:
+    mode: trace
+    initial_probability: 1.0
+    trace: {{ decision_wait: 300ms, root_grace: 100ms }}
+  batch: {{ timeout: 50ms }}
+exporters:
+  otlp/sink:
+    endpoint: "http://{sink}"
+    sending_queue: {{ storage: disk, directory: "{queue}" }}
+    retry_on_failure: {{ initial_interval: 50ms, max_interval: 200ms, max_elapsed_time: 0s }}
+service:
+  telemetry:
+    metrics: {{ address: "{admin}" }}
+  pipelines:
+    traces: {{ receivers: [otlp], processors: [adaptive_sampler, batch], exporters: [otlp/sink] }}
+"#,
+        grpc = ports.grpc,
+        admin = ports.admin,
+        sink = sink.addr,
+        queue = queue.path().display(),
+    );
+    let weir = Weir::start(&ports, &config).await;
+    for n in 0..5 {
+        send_grpc(weir.grpc, &request(n, 0), None)
+            .await
+            .expect("weir acknowledges");
+    }
+    // Decided, batched and written: the queue's files grow past their empty segment's header.
+    let written = eventually(Duration::from_secs(10), async || {
+        weir.metric("weir_exporter_queue_disk_bytes", &[]).await > 1000.0
+    })
+    .await;
+    assert!(written, "{}", weir.metrics().await);
+    drop(weir); // SIGKILL
+
+    let weir = Weir::start(&ports, &config).await;
+    sink.refuse(false);
+    let wanted = ids_of(0..5);
+    assert!(
+        all_arrive(&sink, &wanted, Duration::from_secs(30)).await,
+        "{}",
+        weir.logs()
+    );
+}
