@@ -17,9 +17,13 @@ if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/d
     apt_install python3 python3-venv python3-pip
 fi
 
-# Debian's Prometheus, which the dashboard test scrapes weir with.
-if ! command -v prometheus >/dev/null; then
-    apt_install prometheus
+# Debian's Prometheus (2.42 on bookworm), which the dashboard test scrapes weir with and the
+# remote-write tests write to, and Debian's VictoriaMetrics (1.79), the other remote-write receiver.
+missing=()
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v victoria-metrics >/dev/null || missing+=(victoria-metrics)
+if [ ${#missing[@]} -gt 0 ]; then
+    apt_install "${missing[@]}"
 fi
 
 echo "== Rust tests"

@@ -361,8 +361,8 @@ impl Telemetry {
         }
     }
 
-    /// Serves the counters of remote-write exporter `exporter` (zstd fallbacks, unacknowledged 2.0
-    /// requests, untranslated points), read from `stats` at each scrape.
+    /// Serves the counters of remote-write exporter `exporter` (zstd and 2.0 fallbacks, refused
+    /// native histograms, untranslated points), read from `stats` at each scrape.
     pub fn remote_write(&self, exporter: &str, stats: Arc<RemoteWriteStats>) {
         // Only a second exporter of the same id could clash, and ids are unique.
         let registered = RemoteWriteCollector::new(exporter, stats)

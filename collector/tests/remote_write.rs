@@ -4,287 +4,24 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use common::fixtures::send_grpc;
-use common::{Ports, Weir, eventually, free_port, get};
-use weir_proto::otlp::collector::metrics::v1::ExportMetricsServiceRequest;
-use weir_proto::otlp::common::v1::{KeyValue, any_value};
-use weir_proto::otlp::metrics::v1::{
-    AggregationTemporality, Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint,
-    ResourceMetrics, ScopeMetrics, Sum, metric, number_data_point,
-};
+use common::remote_write::{config, exponential, instruments, now_ns, spans, text};
+use common::tsdb::Tsdb;
+use common::{Ports, Weir, eventually};
+use weir_proto::Payload;
+use weir_proto::otlp::metrics::v1::{metric, number_data_point};
 use weir_proto::otlp::resource::v1::Resource;
-use weir_proto::otlp::trace::v1::Span;
-use weir_proto::{Payload, fixtures};
 
-/// Debian's Prometheus with its remote-write receiver on a free loopback port; killed when dropped.
-struct Prometheus {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-impl Prometheus {
-    async fn start() -> Prometheus {
-        let binary = which("prometheus").expect(
-            "prometheus is not installed: scripts/test.sh installs Debian's `prometheus` (apt-get install prometheus)",
-        );
-        let dir = tempfile::tempdir().expect("temp dir");
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(&config, "scrape_configs: []\n").expect("write prometheus.yml");
-        let address = format!("127.0.0.1:{}", free_port());
-        let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log file");
-        let child = Command::new(binary)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address={address}"))
-            .arg("--web.enable-remote-write-receiver")
-            // Debian's 2.42 has native histograms behind a flag; the OTLP histograms here are classic.
-            .arg("--enable-feature=native-histograms")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start prometheus");
-        let mut prometheus = Prometheus {
-            child,
-            url: format!("http://{address}"),
-            dir,
-        };
-        let ready = eventually(Duration::from_secs(30), async || {
-            matches!(
-                get(&format!("{}/-/ready", prometheus.url)).await,
-                Ok((200, _, _))
-            )
-        })
-        .await;
-        if !ready || prometheus.child.try_wait().ok().flatten().is_some() {
-            panic!("prometheus did not get ready:\n{}", prometheus.logs());
-        }
-        prometheus
-    }
-
-    fn logs(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
-    }
-
-    fn write_url(&self) -> String {
-        format!("{}/api/v1/write", self.url)
-    }
-
-    /// The instant vector `query` evaluates to now: each sample's labels and value.
-    async fn query(&self, query: &str) -> Vec<(serde_json::Value, f64)> {
-        let url = format!("{}/api/v1/query?query={}", self.url, percent_encode(query));
-        let Ok((200, _, body)) = get(&url).await else {
-            return Vec::new();
-        };
-        let answer: serde_json::Value = serde_json::from_slice(&body).expect("JSON answer");
-        answer["data"]["result"]
-            .as_array()
-            .map(|samples| {
-                samples
-                    .iter()
-                    .map(|sample| {
-                        let value = sample["value"][1].as_str().and_then(|v| v.parse().ok());
-                        (sample["metric"].clone(), value.unwrap_or(f64::NAN))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// The value of the single sample `query` gives, once Prometheus has it (`None` after 20 s).
-    async fn value(&self, query: &str) -> Option<f64> {
-        let mut found = None;
-        eventually(Duration::from_secs(20), async || {
-            found = match self.query(query).await.as_slice() {
-                [(_, value)] => Some(*value),
-                _ => None,
-            };
-            found.is_some()
-        })
-        .await;
-        found
-    }
-
-    /// Like [`Self::value`], waiting until the value is `expected`; returns the last value seen.
-    async fn value_reaching(&self, query: &str, expected: f64) -> Option<f64> {
-        let mut found = None;
-        eventually(Duration::from_secs(20), async || {
-            found = self.value(query).await;
-            found == Some(expected)
-        })
-        .await;
-        found
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn which(program: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH")?
-        .to_str()?
-        .split(':')
-        .map(|dir| Path::new(dir).join(program))
-        .find(|path| path.is_file())
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn text(key: &str, value: &str) -> KeyValue {
-    fixtures::kv(key, any_value::Value::StringValue(value.to_owned()))
-}
-
-fn now_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-}
-
-/// One request of each kind of instrument, as an SDK with resource `eu/shop` on `host-1` sends them:
-/// a counter of 42, an up-down counter at 7, a gauge at 61.5 and a histogram of 6 sizes, stamped
-/// `at_ns`.
-fn instruments(at_ns: u64) -> Payload {
-    let start = at_ns - 60_000_000_000;
-    let number = |value: f64, attributes: Vec<KeyValue>| NumberDataPoint {
-        attributes,
-        start_time_unix_nano: start,
-        time_unix_nano: at_ns,
-        value: Some(number_data_point::Value::AsDouble(value)),
-        ..NumberDataPoint::default()
-    };
-    let sum = |name: &str, monotonic: bool, point: NumberDataPoint| Metric {
-        name: name.to_owned(),
-        data: Some(metric::Data::Sum(Sum {
-            data_points: vec![point],
-            aggregation_temporality: AggregationTemporality::Cumulative as i32,
-            is_monotonic: monotonic,
-        })),
-        ..Metric::default()
-    };
-    let metrics = vec![
-        sum(
-            "orders.placed",
-            true,
-            number(42.0, vec![text("payment.method", "card")]),
-        ),
-        sum("queue.items", false, number(7.0, vec![])),
-        Metric {
-            name: "cpu.temperature".to_owned(),
-            unit: "Cel".to_owned(),
-            data: Some(metric::Data::Gauge(Gauge {
-                data_points: vec![number(61.5, vec![])],
-            })),
-            ..Metric::default()
-        },
-        Metric {
-            name: "request.size".to_owned(),
-            unit: "By".to_owned(),
-            data: Some(metric::Data::Histogram(Histogram {
-                data_points: vec![HistogramDataPoint {
-                    start_time_unix_nano: start,
-                    time_unix_nano: at_ns,
-                    count: 6,
-                    sum: Some(12_345.0),
-                    bucket_counts: vec![1, 2, 3],
-                    explicit_bounds: vec![100.0, 1000.0],
-                    ..HistogramDataPoint::default()
-                }],
-                aggregation_temporality: AggregationTemporality::Cumulative as i32,
-            })),
-            ..Metric::default()
-        },
-    ];
-    Payload::Metrics(ExportMetricsServiceRequest {
-        resource_metrics: vec![ResourceMetrics {
-            resource: Some(Resource {
-                attributes: vec![
-                    text("service.name", "shop"),
-                    text("service.namespace", "eu"),
-                    text("service.instance.id", "host-1"),
-                    text("host.arch", "amd64"),
-                ],
-                ..Resource::default()
-            }),
-            scope_metrics: vec![ScopeMetrics {
-                metrics,
-                ..ScopeMetrics::default()
-            }],
-            ..ResourceMetrics::default()
-        }],
-    })
-}
-
-/// `durations_ms.len()` SERVER spans of `checkout`'s `GET /cart`, one per duration.
-fn spans(durations_ms: &[u64]) -> Payload {
-    let start = now_ns() - 10_000_000_000;
-    let spans = (0u64..)
-        .zip(durations_ms)
-        .map(|(n, ms)| Span {
-            trace_id: fixtures::trace_id(n),
-            span_id: fixtures::span_id(n),
-            name: "GET /cart".to_owned(),
-            kind: 2,
-            start_time_unix_nano: start,
-            end_time_unix_nano: start + ms * 1_000_000,
-            ..Span::default()
-        })
-        .collect();
-    Payload::Traces(fixtures::service_spans("checkout", spans))
-}
-
-/// weir with an OTLP receiver, golden signals on its traces pipeline, and a metrics pipeline fed by
-/// both that ends in the exporters `ids`, defined by `exporters` (YAML under `exporters:`).
-fn config(ports: &Ports, exporters: &str, ids: &[&str]) -> String {
-    format!(
-        r#"
-receivers:
-  otlp:
-    protocols:
-      grpc: {{ endpoint: "{grpc}" }}
-      http: {{ endpoint: "{http}" }}
-processors:
-  golden_signals: {{ metrics_flush_interval: 1s }}
-  batch: {{ timeout: 50ms }}
-exporters:
-  file/traces: {{ path: traces.jsonl }}
-{exporters}
-service:
-  telemetry:
-    metrics: {{ address: "{admin}" }}
-  pipelines:
-    traces: {{ receivers: [otlp], processors: [golden_signals, batch], exporters: [file/traces] }}
-    metrics: {{ receivers: [otlp, golden_signals], processors: [batch], exporters: [{ids}] }}
-"#,
-        grpc = ports.grpc,
-        http = ports.http,
-        admin = ports.admin,
-        ids = ids.join(", "),
-    )
+/// Debian's Prometheus 2.42 as the tests want it: native histograms are behind a flag there.
+async fn prometheus() -> Tsdb {
+    Tsdb::prometheus(&["--enable-feature=native-histograms"]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_and_golden_signals_arrive_in_prometheus() {
-    let prometheus = Prometheus::start().await;
+    let prometheus = prometheus().await;
     let ports = Ports::new();
     let exporters = format!(
         "  prometheusremotewrite:\n    endpoint: {url}\n    external_labels: {{ cluster: eu-1 }}\n\
@@ -414,7 +151,7 @@ async fn metrics_and_golden_signals_arrive_in_prometheus() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_request_is_counted_and_not_retried() {
-    let prometheus = Prometheus::start().await;
+    let prometheus = prometheus().await;
     let ports = Ports::new();
     let exporters = format!(
         "  prometheusremotewrite: {{ endpoint: {} }}\n",
@@ -470,4 +207,138 @@ async fn a_rejected_request_is_counted_and_not_retried() {
     assert!(logs.contains("out of order sample"), "{logs}");
     assert!(!logs.contains("retrying"), "a 400 was retried:\n{logs}");
     assert_eq!(prometheus.value("cpu_temperature_celsius").await, Some(1.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_v2_request_to_a_v1_receiver_goes_again_as_v1() {
+    // Prometheus 2.42 reads only 1.0: a 2.0 body is to it a 1.0 request with unknown fields, which
+    // it answers 204 having written nothing.
+    let prometheus = prometheus().await;
+    let ports = Ports::new();
+    let exporters = format!(
+        "  prometheusremotewrite:\n    endpoint: {}\n    protobuf_message: io.prometheus.write.v2.Request\n",
+        prometheus.write_url()
+    );
+    let mut weir = Weir::start(
+        &ports,
+        &config(&ports, &exporters, &["prometheusremotewrite"]),
+    )
+    .await;
+    send_grpc(ports.grpc, &instruments(now_ns() - 1_000_000_000), None)
+        .await
+        .expect("metrics sent");
+    send_grpc(ports.grpc, &spans(&[30; 10]), None)
+        .await
+        .expect("spans sent");
+
+    assert_eq!(
+        prometheus.value("orders_placed_total").await,
+        Some(42.0),
+        "weir:\n{}",
+        weir.logs()
+    );
+    assert_eq!(
+        prometheus
+            .value_reaching("traces_span_metrics_calls_total", 10.0)
+            .await,
+        Some(10.0)
+    );
+    assert_eq!(
+        weir.metric("weir_exporter_protocol_fallbacks_total", &[])
+            .await,
+        1.0
+    );
+    let logs = weir.logs();
+    assert_eq!(
+        logs.matches("without saying what it wrote").count(),
+        1,
+        "{logs}"
+    );
+    assert!(
+        logs.contains("protobuf_message: prometheus.WriteRequest"),
+        "{logs}"
+    );
+    let status = weir.terminate(Duration::from_secs(20));
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn native_histograms_refused_by_prometheus_are_dropped_and_the_rest_delivered() {
+    // Without --enable-feature=native-histograms, Prometheus 2.42 answers a request holding a native
+    // histogram 500 "native histograms are disabled" and writes none of it.
+    let prometheus = Tsdb::prometheus(&[]).await;
+    let ports = Ports::new();
+    let exporters = format!(
+        "  prometheusremotewrite:\n    endpoint: {}\n    retry_on_failure: {{ initial_interval: 10ms, max_interval: 10ms }}\n",
+        prometheus.write_url()
+    );
+    let mut weir = Weir::start(
+        &ports,
+        &config(&ports, &exporters, &["prometheusremotewrite"]),
+    )
+    .await;
+    let refused = async || {
+        weir.metric("weir_exporter_refused_native_histograms_total", &[])
+            .await
+    };
+    let at = now_ns() - 2_000_000_000;
+    send_grpc(ports.grpc, &with_exponential(at), None)
+        .await
+        .expect("metrics sent");
+    assert_eq!(
+        prometheus.value("orders_placed_total").await,
+        Some(42.0),
+        "weir:\n{}\nprometheus:\n{}",
+        weir.logs(),
+        prometheus.logs()
+    );
+    assert_eq!(
+        prometheus.value("request_size_bytes_count").await,
+        Some(6.0)
+    );
+    assert!(
+        prometheus
+            .query("rpc_latency_milliseconds")
+            .await
+            .is_empty()
+    );
+    assert!(eventually(Duration::from_secs(10), async || refused().await == 1.0).await);
+
+    // The next batch leaves its native histogram out without asking Prometheus again.
+    send_grpc(ports.grpc, &with_exponential(at + 1_000_000_000), None)
+        .await
+        .expect("metrics sent");
+    assert!(
+        eventually(Duration::from_secs(10), async || refused().await == 2.0).await,
+        "{}",
+        weir.logs()
+    );
+    let refusals = prometheus
+        .logs()
+        .matches("native histograms are disabled")
+        .count();
+    assert_eq!(refusals, 1, "{}", prometheus.logs());
+    let logs = weir.logs();
+    assert_eq!(
+        logs.matches("--enable-feature=native-histograms").count(),
+        1,
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("retrying"),
+        "the refusal was retried:\n{logs}"
+    );
+    let status = weir.terminate(Duration::from_secs(20));
+    assert!(status.success(), "{status}");
+}
+
+/// [`instruments`] and [`exponential`] in one request, stamped `at_ns`.
+fn with_exponential(at_ns: u64) -> Payload {
+    let (Payload::Metrics(mut request), Payload::Metrics(histogram)) =
+        (instruments(at_ns), exponential(at_ns))
+    else {
+        unreachable!("both are metrics")
+    };
+    request.resource_metrics.extend(histogram.resource_metrics);
+    Payload::Metrics(request)
 }

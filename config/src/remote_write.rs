@@ -43,6 +43,9 @@ pub struct RemoteWriteExporterConfig {
     /// Whether each resource also gets a `target_info` series holding its attributes.
     #[serde(default)]
     pub target_info: TargetInfoConfig,
+    /// What OTLP exponential histograms become.
+    #[serde(default)]
+    pub exponential_histograms: ExponentialHistograms,
     /// Most samples (and native histogram samples) in one request; larger batches are split.
     #[serde(default = "default_max_samples_per_send")]
     pub max_samples_per_send: u64,
@@ -75,6 +78,19 @@ pub enum RemoteWriteCompression {
     Snappy,
     /// zstd; weir falls back to snappy for good if the receiver refuses it.
     Zstd,
+}
+
+/// `exponential_histograms`: what OTLP exponential histograms are sent as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExponentialHistograms {
+    /// Native histograms, as the OTel compatibility spec says: exact and compact, but only
+    /// receivers that store them keep them (Prometheus with native histograms enabled, Mimir).
+    #[default]
+    Native,
+    /// Classic histograms, one `_bucket{le}` series per exponential bucket, `_sum` and `_count`: for
+    /// receivers that drop native histograms without a word, as VictoriaMetrics 1.79 does.
+    Classic,
 }
 
 /// `resource_to_telemetry_conversion`.

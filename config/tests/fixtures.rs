@@ -158,6 +158,7 @@ fn full_config_loads_every_option_as_written() {
     );
     assert!(mimir.resource_to_telemetry_conversion.enabled);
     assert!(!mimir.target_info.enabled);
+    assert_eq!(mimir.exponential_histograms, ExponentialHistograms::Classic);
     assert_eq!((mimir.max_samples_per_send, mimir.sending_queue.queue_size), (500, 200));
     assert_eq!(mimir.retry_on_failure.initial_interval, Duration::from_secs(1));
 

@@ -12,10 +12,16 @@ const FALLBACKS: (&str, &str) = (
     "weir_exporter_compression_fallbacks_total",
     "Times a remote-write receiver refused zstd and the exporter switched to snappy for good.",
 );
-const UNACKNOWLEDGED: (&str, &str) = (
-    "weir_exporter_remote_write_unacknowledged_v2_requests_total",
-    "Remote-Write 2.0 requests answered 2xx without X-Prometheus-Remote-Write-Samples-Written, as a 1.0 \
-     receiver answers: their data was most likely dropped; set protobuf_message: prometheus.WriteRequest.",
+const PROTOCOL_FALLBACKS: (&str, &str) = (
+    "weir_exporter_protocol_fallbacks_total",
+    "Times a remote-write receiver answered a Remote-Write 2.0 request 2xx without \
+     X-Prometheus-Remote-Write-Samples-Written, as a 1.0 receiver that read nothing answers, and the \
+     exporter sent it again as 1.0 and switched to 1.0 for good.",
+);
+const REFUSED_NATIVE_HISTOGRAMS: (&str, &str) = (
+    "weir_exporter_refused_native_histograms_total",
+    "Native-histogram samples dropped because the remote-write receiver refused them (Prometheus \
+     without --enable-feature=native-histograms); the rest of their requests was sent.",
 );
 const UNTRANSLATED: (&str, &str) = (
     "weir_exporter_untranslated_points_total",
@@ -26,7 +32,7 @@ const UNTRANSLATED: (&str, &str) = (
 pub(super) struct RemoteWriteCollector {
     exporter: String,
     stats: Arc<RemoteWriteStats>,
-    descs: [Desc; 3],
+    descs: [Desc; 4],
 }
 
 impl RemoteWriteCollector {
@@ -45,7 +51,8 @@ impl RemoteWriteCollector {
             stats,
             descs: [
                 desc(FALLBACKS, &[])?,
-                desc(UNACKNOWLEDGED, &[])?,
+                desc(PROTOCOL_FALLBACKS, &[])?,
+                desc(REFUSED_NATIVE_HISTOGRAMS, &[])?,
                 desc(UNTRANSLATED, &["reason"])?,
             ],
         })
@@ -98,8 +105,12 @@ impl Collector for RemoteWriteCollector {
                 vec![self.counter(self.stats.compression_fallbacks(), &[])],
             ),
             family(
-                UNACKNOWLEDGED,
-                vec![self.counter(self.stats.unacknowledged_v2(), &[])],
+                PROTOCOL_FALLBACKS,
+                vec![self.counter(self.stats.protocol_fallbacks(), &[])],
+            ),
+            family(
+                REFUSED_NATIVE_HISTOGRAMS,
+                vec![self.counter(self.stats.refused_native_histograms(), &[])],
             ),
             family(UNTRANSLATED, untranslated),
         ]

@@ -3,7 +3,9 @@
 #![allow(dead_code, clippy::disallowed_types, missing_docs)]
 
 pub mod fixtures;
+pub mod remote_write;
 pub mod sink;
+pub mod tsdb;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;

@@ -68,14 +68,13 @@ def running_weir(downstream, processors="memory_limiter: { limit_mib: 256 }\n  b
                  traces_processors="memory_limiter, batch"):
     """weir on free loopback ports with `processors` defined, the traces pipeline listing
     `traces_processors`, exporting to the downstream server with gzip (grpcio has no zstd)."""
-    grpc_port, http_port, admin_port = free_port(), free_port(), free_port()
-    binary = os.environ.get("WEIR_BIN", os.path.join(os.path.dirname(__file__), "../../../target/debug/weir"))
+    processors = processors.replace("{", "{{").replace("}", "}}")
     config = f"""
 receivers:
   otlp:
     protocols:
-      grpc: {{ endpoint: "127.0.0.1:{grpc_port}" }}
-      http: {{ endpoint: "127.0.0.1:{http_port}" }}
+      grpc: {{{{ endpoint: "{{grpc}}" }}}}
+      http: {{{{ endpoint: "{{http}}" }}}}
 processors:
   {processors}
 exporters:
@@ -84,12 +83,24 @@ exporters:
     compression: gzip
 service:
   telemetry:
-    metrics: {{ address: "127.0.0.1:{admin_port}" }}
+    metrics: {{{{ address: "{{admin}}" }}}}
   pipelines:
-    traces: {{ receivers: [otlp], processors: [{traces_processors}], exporters: [otlp/downstream] }}
-    metrics: {{ receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp/downstream] }}
-    logs: {{ receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp/downstream] }}
+    traces: {{{{ receivers: [otlp], processors: [{traces_processors}], exporters: [otlp/downstream] }}}}
+    metrics: {{{{ receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp/downstream] }}}}
+    logs: {{{{ receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp/downstream] }}}}
 """
+    with weir_with_config(config) as proc:
+        yield proc
+
+
+@contextlib.contextmanager
+def weir_with_config(config):
+    """weir running `config`, a str.format template whose {grpc}, {http} and {admin} become free
+    loopback addresses for the OTLP receivers and the admin server."""
+    grpc_port, http_port, admin_port = free_port(), free_port(), free_port()
+    binary = os.environ.get("WEIR_BIN", os.path.join(os.path.dirname(__file__), "../../../target/debug/weir"))
+    config = config.format(grpc=f"127.0.0.1:{grpc_port}", http=f"127.0.0.1:{http_port}",
+                           admin=f"127.0.0.1:{admin_port}")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "weir.yaml")
         with open(path, "w") as f:
@@ -106,12 +117,15 @@ service:
                 pass
             if proc.poll() is not None or time.time() > deadline:
                 log.seek(0)
+                proc.kill()
+                proc.wait()
                 raise RuntimeError(f"weir did not start:\n{log.read()}")
             time.sleep(0.02)
         proc.grpc_endpoint = f"127.0.0.1:{grpc_port}"
         proc.http_endpoint = f"http://127.0.0.1:{http_port}"
         proc.admin = f"http://127.0.0.1:{admin_port}"
         proc.admin_address = f"127.0.0.1:{admin_port}"
+        proc.read_log = lambda: open(os.path.join(tmp, "weir.log")).read()
         try:
             yield proc
         finally:

@@ -12,6 +12,10 @@ use crate::otlp::classify::{retry_after, truncate};
 /// The header a 2.0 receiver must answer with; a 1.0 receiver knows nothing of it.
 pub const SAMPLES_WRITTEN_HEADER: &str = "X-Prometheus-Remote-Write-Samples-Written";
 
+/// What Prometheus answers (with a 500) to a native histogram when it runs without
+/// `--enable-feature=native-histograms`: retrying cannot help, and it refuses the whole request.
+const NATIVE_HISTOGRAMS_DISABLED: &str = "native histograms are disabled";
+
 /// Words of a 400 answer that mean the receiver could not decompress the body: Prometheus before
 /// zstd support decodes every body as snappy and says `snappy: corrupt input`.
 const DECOMPRESSION_WORDS: [&str; 3] = ["snappy", "corrupt", "unsupported"];
@@ -21,11 +25,14 @@ const DECOMPRESSION_WORDS: [&str; 3] = ["snappy", "corrupt", "unsupported"];
 pub(super) enum Answer {
     /// Written.
     Written,
-    /// A 2.0 request answered 2xx without [`SAMPLES_WRITTEN_HEADER`]: a 1.0 receiver that could not
-    /// have read it.
-    WrittenAsV1,
+    /// A 2.0 request answered 2xx without [`SAMPLES_WRITTEN_HEADER`]: a 1.0 receiver read it as an
+    /// empty 1.0 request and wrote nothing; the same request must go again as 1.0.
+    ReadAsV1,
     /// The receiver cannot decompress zstd; the same request must go again with snappy.
     ZstdRefused,
+    /// The receiver refused the whole request because it does not store native histograms; the
+    /// error is what to report should the request hold none.
+    NativeHistogramsRefused(ExportError),
     /// Not written.
     Failed(ExportError),
 }
@@ -41,7 +48,7 @@ pub(super) fn answer(
 ) -> Answer {
     if status.is_success() {
         return if protocol == Protocol::V2 && !headers.contains_key(SAMPLES_WRITTEN_HEADER) {
-            Answer::WrittenAsV1
+            Answer::ReadAsV1
         } else {
             Answer::Written
         };
@@ -57,10 +64,16 @@ pub(super) fn answer(
         format!("HTTP {status} from {url}: {}", truncate(message))
     };
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-        return Answer::Failed(ExportError::Retryable {
+        let error = ExportError::Retryable {
             reason,
             retry_after: retry_after(headers, SystemTime::now()),
-        });
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR
+            && message.contains(NATIVE_HISTOGRAMS_DISABLED)
+        {
+            return Answer::NativeHistogramsRefused(error);
+        }
+        return Answer::Failed(error);
     }
     if status == StatusCode::UNSUPPORTED_MEDIA_TYPE && protocol == Protocol::V2 {
         reason.push_str(
@@ -201,10 +214,31 @@ mod tests {
     fn v2_needs_the_written_headers() {
         let v2 =
             |headers: &HeaderMap| classify(Protocol::V2, Compression::Snappy, 204, headers, "");
-        assert!(matches!(v2(&HeaderMap::new()), Answer::WrittenAsV1));
+        assert!(matches!(v2(&HeaderMap::new()), Answer::ReadAsV1));
         let mut headers = HeaderMap::new();
         headers.insert(SAMPLES_WRITTEN_HEADER, HeaderValue::from_static("12"));
         assert!(matches!(v2(&headers), Answer::Written));
+    }
+
+    #[test]
+    fn prometheus_without_native_histograms_is_recognised() {
+        let Answer::NativeHistogramsRefused(ExportError::Retryable { reason, .. }) =
+            v1_snappy(500, "native histograms are disabled\n")
+        else {
+            panic!("the refusal was not recognised")
+        };
+        assert!(
+            reason.ends_with(": native histograms are disabled"),
+            "{reason}"
+        );
+        assert!(matches!(
+            v1_snappy(500, "out of memory"),
+            Answer::Failed(ExportError::Retryable { .. })
+        ));
+        assert!(matches!(
+            v1_snappy(400, "native histograms are disabled"),
+            Answer::Failed(ExportError::Permanent { .. })
+        ));
     }
 
     #[test]

@@ -4,16 +4,20 @@
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use futures::future::BoxFuture;
 use tokio::sync::Mutex;
-use tracing::{error, warn};
-use weir_config::{RemoteWriteCompression, RemoteWriteExporterConfig, RemoteWriteMessage};
+use tracing::{debug, error, info, warn};
+use weir_config::{
+    ExponentialHistograms, RemoteWriteCompression, RemoteWriteExporterConfig, RemoteWriteMessage,
+};
 use weir_proto::{Encoded, Signal};
 
 use super::body::{Body, Compression, Protocol};
 use super::classify::{Answer, SAMPLES_WRITTEN_HEADER};
 use super::model::Labels;
+use super::native::{NativeHistograms, RETRY_AFTER};
 use super::outbox::Outbox;
 use super::send::Sender;
 use super::stats::RemoteWriteStats;
@@ -36,9 +40,11 @@ use crate::{BuildError, ExportError, ExportOutcome, Exporter};
 /// moved there and back, so the runtime's workers never wait on it.
 pub struct RemoteWriteExporter {
     sender: Sender,
-    protocol: Protocol,
+    /// True while requests are Remote-Write 2.0; cleared for good when the receiver reads them as 1.0.
+    v2: AtomicBool,
     /// True while bodies are zstd-compressed; cleared for good when the receiver refuses zstd.
     zstd: AtomicBool,
+    native_histograms: NativeHistograms,
     outbox: Arc<Mutex<Outbox>>,
     stats: Arc<RemoteWriteStats>,
 }
@@ -50,6 +56,8 @@ impl RemoteWriteExporter {
             resource_to_telemetry_conversion: config.resource_to_telemetry_conversion.enabled,
             target_info: config.target_info.enabled,
             scope_labels: true,
+            classic_exponential_histograms: config.exponential_histograms
+                == ExponentialHistograms::Classic,
         };
         let external_labels: Labels = config
             .external_labels
@@ -62,11 +70,9 @@ impl RemoteWriteExporter {
                 .unwrap_or(NonZeroUsize::MIN);
         Ok(RemoteWriteExporter {
             sender: Sender::new(config)?,
-            protocol: match config.protobuf_message {
-                RemoteWriteMessage::V1 => Protocol::V1,
-                RemoteWriteMessage::V2 => Protocol::V2,
-            },
+            v2: AtomicBool::new(config.protobuf_message == RemoteWriteMessage::V2),
             zstd: AtomicBool::new(config.compression == RemoteWriteCompression::Zstd),
+            native_histograms: NativeHistograms::default(),
             outbox: Arc::new(Mutex::new(Outbox::new(
                 settings,
                 external_labels,
@@ -99,27 +105,50 @@ impl RemoteWriteExporter {
             .await?;
             self.stats.count_dropped(outbox.dropped());
         }
+        if self.native_histograms.left_out(Instant::now()) {
+            self.drop_native_histograms(&mut outbox);
+        }
         while let Some(set) = outbox.front().map(Arc::clone) {
-            let (protocol, compression) = (self.protocol, self.compression());
+            let (protocol, compression) = (self.protocol(), self.compression());
+            let has_histograms = set.has_histograms();
             let body = off_runtime(move || Body::encode(&set, protocol, compression))
                 .await?
                 .map_err(|e| ExportError::Permanent {
                     reason: e.to_string(),
                 })?;
             match self.sender.post(body).await {
-                Answer::Written => outbox.written(),
-                Answer::WrittenAsV1 => {
-                    self.unacknowledged_v2();
+                Answer::Written => {
+                    if has_histograms && self.native_histograms.accepted() {
+                        info!(
+                            message = "The remote-write receiver now stores native histograms; sending them again.",
+                            url = %self.sender.url(),
+                        );
+                    }
                     outbox.written();
                 }
-                // The same request goes again at once, now with snappy.
+                // The same request goes again at once, now as 1.0 or with snappy.
+                Answer::ReadAsV1 => self.fall_back_to_v1(),
                 Answer::ZstdRefused => self.fall_back_to_snappy(),
-                Answer::Failed(error) => return Err(error),
+                // The rest of the request goes again at once, without its native histograms.
+                Answer::NativeHistogramsRefused(_) if has_histograms => {
+                    self.native_histograms_refused(&mut outbox);
+                }
+                Answer::NativeHistogramsRefused(error) | Answer::Failed(error) => {
+                    return Err(error);
+                }
             }
         }
         Ok(ExportOutcome {
-            rejected_items: outbox.dropped().total(),
+            rejected_items: outbox.rejected(),
         })
+    }
+
+    fn protocol(&self) -> Protocol {
+        if self.v2.load(Ordering::Relaxed) {
+            Protocol::V2
+        } else {
+            Protocol::V1
+        }
     }
 
     fn compression(&self) -> Compression {
@@ -127,6 +156,17 @@ impl RemoteWriteExporter {
             Compression::Zstd
         } else {
             Compression::Snappy
+        }
+    }
+
+    fn fall_back_to_v1(&self) {
+        if self.v2.swap(false, Ordering::Relaxed) {
+            self.stats.count_protocol_fallback();
+            warn!(
+                message = "The remote-write receiver answered a Remote-Write 2.0 request without saying what it wrote, as only a 1.0 receiver does, which reads a 2.0 request as an empty one and writes nothing: the request goes again as 1.0, and 1.0 is sent from now on. Set `protobuf_message: prometheus.WriteRequest` to skip the lost attempt at startup.",
+                url = %self.sender.url(),
+                missing_header = SAMPLES_WRITTEN_HEADER,
+            );
         }
     }
 
@@ -140,13 +180,25 @@ impl RemoteWriteExporter {
         }
     }
 
-    fn unacknowledged_v2(&self) {
-        if self.stats.count_unacknowledged_v2() {
+    fn native_histograms_refused(&self, outbox: &mut Outbox) {
+        let url = self.sender.url();
+        let retry_in_s = RETRY_AFTER.as_secs();
+        if self.native_histograms.refused(Instant::now()) {
             error!(
-                message = "The remote-write receiver answered a Remote-Write 2.0 request without saying what it wrote, as only a 1.0 receiver does: it most likely dropped the data. Set `protobuf_message: prometheus.WriteRequest`.",
-                url = %self.sender.url(),
-                missing_header = SAMPLES_WRITTEN_HEADER,
+                message = "The remote-write receiver does not store native histograms (from OTLP exponential histograms) and refused requests holding any: they are dropped and counted in weir_exporter_refused_native_histograms_total, and the rest is sent. Start Prometheus with `--enable-feature=native-histograms`, or set `exponential_histograms: classic` on this exporter to send them as classic histograms.",
+                %url,
+                retry_in_s,
             );
+        } else {
+            debug!(message = "Native histograms still refused.", %url, retry_in_s);
+        }
+        self.drop_native_histograms(outbox);
+    }
+
+    fn drop_native_histograms(&self, outbox: &mut Outbox) {
+        let dropped = outbox.drop_native_histograms();
+        if dropped > 0 {
+            self.stats.count_refused_native_histograms(dropped);
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod encode;
 mod exporter;
 pub mod model;
 pub mod names;
+mod native;
 mod outbox;
 mod send;
 pub mod split;

@@ -230,4 +230,11 @@ impl SeriesSet {
     pub fn is_empty(&self) -> bool {
         self.series.is_empty()
     }
+
+    /// Whether any series holds native-histogram samples.
+    pub fn has_histograms(&self) -> bool {
+        self.series
+            .iter()
+            .any(|series| !series.histograms.is_empty())
+    }
 }

@@ -35,6 +35,8 @@ pub(super) struct Outbox {
     batch: Weak<Encoded>,
     requests: VecDeque<Arc<SeriesSet>>,
     dropped: Dropped,
+    /// Native-histogram samples of the batch taken out because the receiver does not store them.
+    refused_histograms: u64,
     deltas_expired_at: SystemTime,
 }
 
@@ -52,6 +54,7 @@ impl Outbox {
             batch: Weak::new(),
             requests: VecDeque::new(),
             dropped: Dropped::default(),
+            refused_histograms: 0,
             deltas_expired_at: SystemTime::now(),
         }
     }
@@ -84,6 +87,7 @@ impl Outbox {
             .collect();
         self.batch = Arc::downgrade(batch);
         self.dropped = dropped;
+        self.refused_histograms = 0;
     }
 
     /// The next request to send.
@@ -99,6 +103,36 @@ impl Outbox {
     /// The points of the batch held that were not translated.
     pub(super) fn dropped(&self) -> &Dropped {
         &self.dropped
+    }
+
+    /// The points of the batch held that will never be sent: those not translated and the native
+    /// histograms taken out.
+    pub(super) fn rejected(&self) -> u64 {
+        self.dropped.total() + self.refused_histograms
+    }
+
+    /// Takes every native-histogram sample out of the requests held, leaving out requests with
+    /// nothing else, and returns how many were taken.
+    pub(super) fn drop_native_histograms(&mut self) -> u64 {
+        let mut taken = 0;
+        let requests = std::mem::take(&mut self.requests);
+        for request in requests {
+            if !request.has_histograms() {
+                self.requests.push_back(request);
+                continue;
+            }
+            let mut set = Arc::unwrap_or_clone(request);
+            for series in &mut set.series {
+                taken += series.histograms.len() as u64;
+                series.histograms.clear();
+            }
+            set.series.retain(|series| series.point_count() > 0);
+            if !set.is_empty() {
+                self.requests.push_back(Arc::new(set));
+            }
+        }
+        self.refused_histograms += taken;
+        taken
     }
 
     fn expire_deltas(&mut self, now: SystemTime) {

@@ -17,7 +17,8 @@ pub const DROP_REASONS: [&str; 4] = [
 #[derive(Debug, Default)]
 pub struct RemoteWriteStats {
     compression_fallbacks: AtomicU64,
-    unacknowledged_v2: AtomicU64,
+    protocol_fallbacks: AtomicU64,
+    refused_native_histograms: AtomicU64,
     dropped: [AtomicU64; DROP_REASONS.len()],
 }
 
@@ -27,10 +28,15 @@ impl RemoteWriteStats {
         self.compression_fallbacks.load(Ordering::Relaxed)
     }
 
-    /// Remote-Write 2.0 requests answered 2xx without saying what was written: the receiver read
-    /// them as 1.0, so their data was most likely lost.
-    pub fn unacknowledged_v2(&self) -> u64 {
-        self.unacknowledged_v2.load(Ordering::Relaxed)
+    /// Times the receiver answered a Remote-Write 2.0 request as only a 1.0 receiver does and the
+    /// exporter switched to 1.0 (at most once).
+    pub fn protocol_fallbacks(&self) -> u64 {
+        self.protocol_fallbacks.load(Ordering::Relaxed)
+    }
+
+    /// Native-histogram samples not sent because the receiver does not store native histograms.
+    pub fn refused_native_histograms(&self) -> u64 {
+        self.refused_native_histograms.load(Ordering::Relaxed)
     }
 
     /// Data points not translated, per reason in [`DROP_REASONS`]' order.
@@ -44,9 +50,13 @@ impl RemoteWriteStats {
         self.compression_fallbacks.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts an unacknowledged 2.0 request; true for the first, which is worth an error log.
-    pub(super) fn count_unacknowledged_v2(&self) -> bool {
-        self.unacknowledged_v2.fetch_add(1, Ordering::Relaxed) == 0
+    pub(super) fn count_protocol_fallback(&self) {
+        self.protocol_fallbacks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn count_refused_native_histograms(&self, samples: u64) {
+        self.refused_native_histograms
+            .fetch_add(samples, Ordering::Relaxed);
     }
 
     pub(super) fn count_dropped(&self, dropped: &Dropped) {

@@ -14,10 +14,13 @@ use tokio::net::TcpListener;
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 use weir_config::{
-    RemoteWriteCompression, RemoteWriteExporterConfig, RemoteWriteMessage,
+    ExponentialHistograms, RemoteWriteCompression, RemoteWriteExporterConfig, RemoteWriteMessage,
     ResourceToTelemetryConfig, RetryConfig, TargetInfoConfig, TlsClientConfig,
 };
-use weir_proto::otlp::metrics::v1::metric;
+use weir_proto::otlp::metrics::v1::exponential_histogram_data_point::Buckets;
+use weir_proto::otlp::metrics::v1::{
+    AggregationTemporality, ExponentialHistogram, ExponentialHistogramDataPoint, Metric, metric,
+};
 use weir_proto::remote_write::v1::WriteRequest;
 use weir_proto::{Encoded, Payload};
 
@@ -52,6 +55,16 @@ impl Seen {
             "zstd" => zstd::decode_all(&self.body[..]).expect("zstd frame"),
             other => panic!("unexpected Content-Encoding {other:?}"),
         }
+    }
+
+    /// How many native-histogram samples the 1.0 message holds.
+    fn histograms(&self) -> usize {
+        WriteRequest::decode(&self.message()[..])
+            .expect("a 1.0 message")
+            .timeseries
+            .iter()
+            .map(|series| series.histograms.len())
+            .sum()
     }
 
     /// The 1.0 message's samples, as `(value, timestamp)` in the order sent.
@@ -168,6 +181,7 @@ fn config(url: &str) -> RemoteWriteExporterConfig {
         external_labels: BTreeMap::new(),
         resource_to_telemetry_conversion: ResourceToTelemetryConfig::default(),
         target_info: TargetInfoConfig::default(),
+        exponential_histograms: ExponentialHistograms::Native,
         max_samples_per_send: 2000,
         sending_queue: Default::default(),
         retry_on_failure: RetryConfig::default(),
@@ -223,7 +237,7 @@ async fn a_request_says_what_it_carries_and_who_sends_it() {
 }
 
 #[tokio::test]
-async fn v2_without_the_written_header_is_counted() {
+async fn a_v2_request_read_as_v1_goes_again_as_v1_for_good() {
     let mut receiver = Receiver::start([(204, vec![(SAMPLES_WRITTEN_HEADER, "1")], "")]).await;
     let mut config = config(&receiver.url());
     config.protobuf_message = RemoteWriteMessage::V2;
@@ -236,12 +250,107 @@ async fn v2_without_the_written_header_is_counted() {
         "application/x-protobuf;proto=io.prometheus.write.v2.Request"
     );
     assert_eq!(seen.header("x-prometheus-remote-write-version"), "2.0.0");
-    assert_eq!(exporter.stats().unacknowledged_v2(), 0);
+    assert_eq!(exporter.stats().protocol_fallbacks(), 0);
 
     // The script is spent: the receiver now answers 204 with no header, as a 1.0 receiver does.
-    exporter.export(gauge(1)).await.unwrap();
     exporter.export(gauge(2)).await.unwrap();
-    assert_eq!(exporter.stats().unacknowledged_v2(), 2);
+    exporter.export(gauge(3)).await.unwrap();
+    let seen = receiver.all();
+    let versions: Vec<&str> = seen
+        .iter()
+        .map(|s| s.header("x-prometheus-remote-write-version"))
+        .collect();
+    assert_eq!(versions, ["2.0.0", "0.1.0", "0.1.0"]);
+    assert_eq!(exporter.stats().protocol_fallbacks(), 1);
+}
+
+#[tokio::test]
+async fn the_resent_request_carries_the_same_samples_as_v1() {
+    let mut receiver = Receiver::start([]).await;
+    let mut config = config(&receiver.url());
+    config.protobuf_message = RemoteWriteMessage::V2;
+    let exporter = RemoteWriteExporter::new(&config).unwrap();
+    exporter.export(gauge(2)).await.unwrap();
+    let seen = receiver.all();
+    let [v2, v1] = &seen[..] else {
+        panic!("two requests expected, saw {}", seen.len())
+    };
+    assert_eq!(v2.header("x-prometheus-remote-write-version"), "2.0.0");
+    assert_eq!(v1.header("content-type"), "application/x-protobuf");
+    assert_eq!(
+        v1.samples(),
+        [(0.25, 1_700_000_000_000), (0.5, 1_700_000_001_000)]
+    );
+}
+
+/// The fixture gauge with `points` points, and one exponential histogram point.
+fn gauge_and_exponential(points: u64) -> Arc<Encoded> {
+    let Payload::Metrics(mut request) = gauge(points).decode() else {
+        unreachable!("the fixture is a metrics request")
+    };
+    request.resource_metrics[0].scope_metrics[0]
+        .metrics
+        .push(Metric {
+            name: "rpc.latency".into(),
+            unit: "ms".into(),
+            data: Some(metric::Data::ExponentialHistogram(ExponentialHistogram {
+                data_points: vec![ExponentialHistogramDataPoint {
+                    start_time_unix_nano: 1_699_999_999_000_000_000,
+                    time_unix_nano: 1_700_000_000_000_000_000,
+                    count: 3,
+                    sum: Some(12.0),
+                    scale: 3,
+                    positive: Some(Buckets {
+                        offset: 0,
+                        bucket_counts: vec![1, 2],
+                    }),
+                    ..Default::default()
+                }],
+                aggregation_temporality: AggregationTemporality::Cumulative as i32,
+            })),
+            ..Default::default()
+        });
+    encoded(&Payload::Metrics(request))
+}
+
+/// Prometheus 2.42 without `--enable-feature=native-histograms`, which refuses a request holding any.
+const HISTOGRAMS_DISABLED: Scripted = (500, vec![], "native histograms are disabled\n");
+
+#[tokio::test]
+async fn refused_native_histograms_are_dropped_and_the_rest_sent() {
+    let mut receiver = Receiver::start([HISTOGRAMS_DISABLED]).await;
+    let exporter = RemoteWriteExporter::new(&config(&receiver.url())).unwrap();
+
+    let outcome = exporter.export(gauge_and_exponential(2)).await.unwrap();
+    assert_eq!(outcome.rejected_items, 1);
+    let seen = receiver.all();
+    let histograms: Vec<usize> = seen.iter().map(Seen::histograms).collect();
+    assert_eq!(
+        histograms,
+        [1, 0],
+        "sent again at once without the histogram"
+    );
+    assert_eq!(seen[0].samples(), seen[1].samples());
+    assert_eq!(exporter.stats().refused_native_histograms(), 1);
+
+    // Left out of the next batches without asking.
+    let outcome = exporter.export(gauge_and_exponential(1)).await.unwrap();
+    assert_eq!(outcome.rejected_items, 1);
+    assert_eq!(receiver.next().await.histograms(), 0);
+    assert!(receiver.all().is_empty());
+    assert_eq!(exporter.stats().refused_native_histograms(), 2);
+}
+
+#[tokio::test]
+async fn the_refusal_without_histograms_to_drop_is_retried() {
+    let receiver = Receiver::start([HISTOGRAMS_DISABLED]).await;
+    let exporter = RemoteWriteExporter::new(&config(&receiver.url())).unwrap();
+    let error = exporter.export(gauge(1)).await.unwrap_err();
+    assert!(
+        error.is_retryable() && error.to_string().contains("native histograms are disabled"),
+        "{error}"
+    );
+    assert_eq!(exporter.stats().refused_native_histograms(), 0);
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 use weir_proto::otlp::metrics::v1::exponential_histogram_data_point::Buckets;
 use weir_proto::otlp::metrics::v1::{ExponentialHistogram, ExponentialHistogramDataPoint, Metric};
 
+use super::classic::to_explicit;
 use super::collect::Collector;
+use super::histogram::{SeriesNames, add_point};
 use super::labels::{ScopeLabels, series_labels};
 use super::{
     DeltaAccumulator, DropReason, Temporality, created, exemplar, histogram_family, millis,
@@ -26,11 +28,12 @@ const MAX_ZERO_RUN: i64 = 2;
 /// offsets gets there, and the buckets between would have to be allocated.
 const MAX_MERGED_BUCKETS: i64 = 1 << 14;
 
-/// Adds the native histogram series of `histogram` to `out`.
+/// Adds the series of `histogram` to `out`: native histograms, or classic ones when `classic`.
 pub(super) fn add(
     scope: &ScopeLabels<'_>,
     metric: &Metric,
     histogram: &ExponentialHistogram,
+    classic: bool,
     deltas: &mut DeltaAccumulator,
     out: &mut Collector,
 ) {
@@ -40,6 +43,7 @@ pub(super) fn add(
     else {
         return;
     };
+    let classic_names = classic.then(|| SeriesNames::of(&family));
     for point in points {
         let stale = no_recorded_value(point.flags);
         let labels = series_labels(&scope.point(&point.attributes), &family.name, None);
@@ -57,6 +61,11 @@ pub(super) fn add(
                 }
             },
         };
+        if let Some(names) = &classic_names {
+            let base = scope.point(&point.attributes);
+            add_point(&base, &family, names, &to_explicit(point), stale, out);
+            continue;
+        }
         let histogram = match to_native(point, stale) {
             Ok(histogram) => histogram,
             Err(reason) => {

@@ -8,6 +8,7 @@
 //! resource gets a `target_info` series with its other attributes. Delta points are made cumulative
 //! by the [`DeltaAccumulator`] the translator keeps across requests.
 
+mod classic;
 mod collect;
 mod delta;
 mod exemplar;
@@ -43,6 +44,8 @@ pub struct Settings {
     pub target_info: bool,
     /// Label every series with `otel_scope_name` and `otel_scope_version`.
     pub scope_labels: bool,
+    /// Send exponential histograms as classic histograms rather than native ones.
+    pub classic_exponential_histograms: bool,
 }
 
 impl Default for Settings {
@@ -52,6 +55,7 @@ impl Default for Settings {
             resource_to_telemetry_conversion: false,
             target_info: true,
             scope_labels: true,
+            classic_exponential_histograms: false,
         }
     }
 }
@@ -157,7 +161,8 @@ impl Translator {
                 histogram::add(labels, metric, histogram, deltas, out);
             }
             Some(Data::ExponentialHistogram(histogram)) => {
-                exponential::add(labels, metric, histogram, deltas, out);
+                let classic = self.settings.classic_exponential_histograms;
+                exponential::add(labels, metric, histogram, classic, deltas, out);
             }
             Some(Data::Summary(summary)) => summary::add(labels, metric, summary, out),
             None => {}

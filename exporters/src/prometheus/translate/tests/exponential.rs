@@ -162,3 +162,43 @@ fn no_recorded_value_is_a_stale_histogram() {
     assert_eq!(histogram.count, STALE_NAN_BITS);
     assert!(histogram.positive_spans.is_empty());
 }
+
+#[test]
+fn becomes_a_classic_histogram_when_asked() {
+    let point = ExponentialHistogramDataPoint {
+        zero_count: 1,
+        count: 4,
+        ..exponential_point(1, 0, buckets(0, &[1, 2]))
+    };
+    let data = exponential(CUMULATIVE, vec![point]);
+    let settings = Settings {
+        classic_exponential_histograms: true,
+        ..Settings::default()
+    };
+    let set = translate_with(
+        settings,
+        &request(service(), vec![metric("rpc.latency", "ms", data)]),
+    )
+    .series;
+    assert!(set.series.iter().all(|s| s.histograms.is_empty()));
+    let bucket = |le: &str| {
+        let name = format!(
+            r#"rpc_latency_milliseconds_bucket{{instance="i-1",job="shop/cart",le="{le}",otel_scope_name="lib",otel_scope_version="1.2"}}"#
+        );
+        values(series(&set, &name))
+    };
+    // The zero bucket (its default width 0 here), then (1, 2] and (2, 4].
+    assert_eq!(bucket("0"), [1.0]);
+    assert_eq!(bucket("2"), [2.0]);
+    assert_eq!(bucket("4"), [4.0]);
+    assert_eq!(bucket("+Inf"), [4.0]);
+    let count = format!("rpc_latency_milliseconds_count{{{COMMON}}}");
+    assert_eq!(values(series(&set, &count)), [4.0]);
+    let sum = format!("rpc_latency_milliseconds_sum{{{COMMON}}}");
+    assert_eq!(values(series(&set, &sum)), [12.0]);
+    assert_eq!(
+        series(&set, &count).family.kind,
+        MetricType::Histogram,
+        "a histogram family still"
+    );
+}

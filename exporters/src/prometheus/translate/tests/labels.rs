@@ -128,6 +128,7 @@ fn resource_to_telemetry_copies_every_resource_attribute_but_the_point_wins() {
         resource_to_telemetry_conversion: true,
         target_info: false,
         scope_labels: false,
+        classic_exponential_histograms: false,
     };
     let request = request(
         service(),
