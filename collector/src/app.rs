@@ -181,9 +181,12 @@ async fn start(config: &Config) -> Result<Running, AppError> {
     }
     // Sample: one stage per adaptive_sampler processor, shared by the pipelines that list it.
     let mut samplers = BTreeMap::new();
-    for (id, (stage, requests)) in sample_stages(config) {
+    for (id, (stage, requests)) in sample_stages(config, &telemetry) {
         let stage = Arc::new(stage);
-        background.spawn(Arc::clone(&stage).decide_until(requests, stop_background.clone()));
+        let controllers = stage.resume().await;
+        let decide =
+            Arc::clone(&stage).decide_until(controllers, requests, stop_background.clone());
+        background.spawn(decide);
         samplers.insert(id, stage);
     }
 
@@ -688,7 +691,10 @@ fn buffers_traces(config: &Config, pipeline: &weir_config::PipelineConfig) -> bo
 }
 
 /// A stage for every adaptive_sampler processor some pipeline lists, with its tuning requests.
-fn sample_stages(config: &Config) -> BTreeMap<ComponentId, (SampleStage, TuneRequests)> {
+fn sample_stages(
+    config: &Config,
+    telemetry: &Telemetry,
+) -> BTreeMap<ComponentId, (SampleStage, TuneRequests)> {
     let mut stages = BTreeMap::new();
     for id in config
         .service
@@ -699,7 +705,7 @@ fn sample_stages(config: &Config) -> BTreeMap<ComponentId, (SampleStage, TuneReq
         if let Some(ProcessorConfig::AdaptiveSampler(sampler)) = config.processors.get(id) {
             stages
                 .entry(id.clone())
-                .or_insert_with(|| SampleStage::new(id, sampler));
+                .or_insert_with(|| SampleStage::new(id, sampler, telemetry));
         }
     }
     stages

@@ -44,6 +44,9 @@ pub struct Telemetry {
     tail_inbox: IntGaugeVec,
     tail_decisions: IntCounterVec,
     tail_late_spans: IntCounterVec,
+    checkpoint_writes: IntCounterVec,
+    checkpoint_write_failures: IntCounterVec,
+    checkpoint_restored_keys: IntGaugeVec,
     budget_used: IntGauge,
     budget_limit: IntGauge,
     budget_utilization: Gauge,
@@ -256,6 +259,24 @@ impl Telemetry {
                 "Spans that came after their trace was decided and followed its decision.",
                 &["sampler", "decision"],
             ),
+            checkpoint_writes: counter(
+                &r,
+                "weir_sampler_checkpoint_writes_total",
+                "Checkpoints of a sampler's learned probabilities written.",
+                &["sampler"],
+            ),
+            checkpoint_write_failures: counter(
+                &r,
+                "weir_sampler_checkpoint_write_failures_total",
+                "Checkpoint writes that failed; the file keeps the last checkpoint written.",
+                &["sampler"],
+            ),
+            checkpoint_restored_keys: gauge(
+                &r,
+                "weir_sampler_checkpoint_restored_keys",
+                "Keys that resumed at start from the checkpoint's learned state.",
+                &["sampler"],
+            ),
             budget_used: register(&r, budget_used),
             budget_limit: register(&r, budget_limit),
             budget_utilization: register(&r, budget_utilization),
@@ -358,6 +379,15 @@ impl Telemetry {
             late_dropped: self
                 .tail_late_spans
                 .with_label_values(&[sampler, "dropped"]),
+        }
+    }
+
+    /// Handles for one sampler's checkpoint.
+    pub fn checkpoint(&self, sampler: &str) -> CheckpointMetrics {
+        CheckpointMetrics {
+            writes: self.checkpoint_writes.with_label_values(&[sampler]),
+            write_failures: self.checkpoint_write_failures.with_label_values(&[sampler]),
+            restored_keys: self.checkpoint_restored_keys.with_label_values(&[sampler]),
         }
     }
 
@@ -501,6 +531,17 @@ pub struct DiskQueueMetrics {
     pub corrupt_bytes: IntCounter,
     /// Requests refused for want of room.
     pub full: IntCounter,
+}
+
+/// A sampler checkpoint's instruments.
+#[derive(Clone)]
+pub struct CheckpointMetrics {
+    /// Checkpoints written.
+    pub writes: IntCounter,
+    /// Writes that failed.
+    pub write_failures: IntCounter,
+    /// Keys restored at start.
+    pub restored_keys: IntGauge,
 }
 
 /// An exporter queue's instruments.

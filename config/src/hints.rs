@@ -28,6 +28,9 @@ pub(crate) fn missing_field(path: &KeyPath, field: &str) -> String {
             Some("endpoint: http://prometheus:9090/api/v1/write")
         }
         "endpoint" => Some("endpoint: jaeger:4317"),
+        "path" if component_kind(path, "processors") == Some("adaptive_sampler") => {
+            Some("path: ./weir-data/sampler-checkpoint.json")
+        }
         "path" => Some("path: ./weir-data/traces.jsonl"),
         "pipelines" => Some("pipelines: { traces: { receivers: [otlp], exporters: [file/traces] } }"),
         "service" => Some("service: { pipelines: { traces: { receivers: [otlp], exporters: [file/traces] } } }"),

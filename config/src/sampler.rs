@@ -53,6 +53,9 @@ pub struct AdaptiveSamplerConfig {
     /// Most keys tracked; spans of further keys share one key, `_other`.
     #[serde(default = "default_max_keys")]
     pub max_keys: u64,
+    /// Where the learned probabilities are saved, so a restart resumes at them; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<CheckpointConfig>,
 }
 
 impl Default for AdaptiveSamplerConfig {
@@ -72,6 +75,7 @@ impl Default for AdaptiveSamplerConfig {
             always_keep: AlwaysKeepConfig::default(),
             overrides: Vec::new(),
             max_keys: default_max_keys(),
+            checkpoint: None,
         }
     }
 }
@@ -248,6 +252,20 @@ impl Default for AlwaysKeepConfig {
     }
 }
 
+/// `adaptive_sampler.checkpoint`: a file holding what the policies learned, read at start.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointConfig {
+    /// The file, replaced whole at each write; its directory must exist and be writable.
+    pub path: String,
+    /// How often it is written; it is written once more at shutdown.
+    #[serde(default = "default_checkpoint_interval", with = "serde_duration")]
+    pub interval: Duration,
+    /// A checkpoint older than this at start is ignored: traffic may have changed too much since.
+    #[serde(default = "default_checkpoint_max_age", with = "serde_duration")]
+    pub max_age: Duration,
+}
+
 /// A fixed setting for one service, or one of its operations.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -313,6 +331,14 @@ const fn default_max_probability() -> f64 {
 }
 const fn default_max_keys() -> u64 {
     10_000
+}
+const fn default_checkpoint_interval() -> Duration {
+    Duration::from_secs(30)
+}
+/// Longer than any restart, deploy or node move takes, shorter than the hours in which daily traffic
+/// moves several-fold, past which a learned probability is no better a start than the initial one.
+const fn default_checkpoint_max_age() -> Duration {
+    Duration::from_secs(3600)
 }
 const fn default_target() -> f64 {
     10.0

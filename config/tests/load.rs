@@ -219,3 +219,27 @@ fn remote_write_takes_the_collector_defaults() {
     assert!(yaml.contains("protobuf_message: prometheus.WriteRequest"), "{yaml}");
     assert_eq!(load_str(&yaml, "print-config", &no_env).unwrap(), config);
 }
+
+#[test]
+fn a_sampler_checkpoint_is_off_unless_it_names_a_file() {
+    let with = |sampler: &str| {
+        format!(
+            "{}processors: {{ adaptive_sampler: {sampler} }}\n",
+            MINIMAL.replace("exporters: [file]", "processors: [adaptive_sampler], exporters: [file]")
+        )
+    };
+    let config = load_str(&with("{}"), "x.yaml", &no_env).unwrap();
+    let ProcessorConfig::AdaptiveSampler(sampler) = &config.processors[&id("adaptive_sampler")] else {
+        panic!("not adaptive_sampler")
+    };
+    assert_eq!(sampler.checkpoint, None);
+    let config = load_str(&with("{ checkpoint: { path: s.json } }"), "x.yaml", &no_env).unwrap();
+    let ProcessorConfig::AdaptiveSampler(sampler) = &config.processors[&id("adaptive_sampler")] else {
+        panic!("not adaptive_sampler")
+    };
+    let checkpoint = sampler.checkpoint.as_ref().expect("a checkpoint");
+    assert_eq!((checkpoint.interval, checkpoint.max_age), (Duration::from_secs(30), Duration::from_secs(3600)));
+    assert_eq!(load_str(&to_yaml(&config), "print-config", &no_env).unwrap(), config);
+    let err = load_str(&with("{ checkpoint: { interval: 10s } }"), "x.yaml", &no_env).unwrap_err().to_string();
+    assert!(err.ends_with("missing field `path`; add it, e.g. `path: ./weir-data/sampler-checkpoint.json`"), "{err}");
+}

@@ -45,6 +45,7 @@ fn otlp_receiver(path: &KeyPath, otlp: &OtlpReceiverConfig, issues: &mut Issues)
 pub(super) fn processors(processors: &BTreeMap<ComponentId, ProcessorConfig>, issues: &mut Issues) {
     let mut limiter: Option<&ComponentId> = None;
     let mut namespaces: BTreeMap<&str, &ComponentId> = BTreeMap::new();
+    let mut checkpoints: BTreeMap<&str, &ComponentId> = BTreeMap::new();
     for (id, processor) in processors {
         let path = KeyPath::of(&["processors"]).key(id);
         match processor {
@@ -62,7 +63,20 @@ pub(super) fn processors(processors: &BTreeMap<ComponentId, ProcessorConfig>, is
                 limiter.get_or_insert(id);
                 issues.positive(path.key("limit_mib"), memory_limiter.limit_mib);
             }
-            ProcessorConfig::AdaptiveSampler(sampler) => super::sampler::adaptive_sampler(&path, sampler, issues),
+            ProcessorConfig::AdaptiveSampler(sampler) => {
+                super::sampler::adaptive_sampler(&path, sampler, issues);
+                let Some(checkpoint) = &sampler.checkpoint else { continue };
+                if let Some(first) = checkpoints.insert(&checkpoint.path, id) {
+                    issues.push(
+                        path.key("checkpoint").key("path"),
+                        format!(
+                            "`{first}` already checkpoints to {:?}: give each adaptive_sampler its own file, or \
+                             each would overwrite the other's",
+                            checkpoint.path
+                        ),
+                    );
+                }
+            }
             ProcessorConfig::GoldenSignals(golden) => {
                 super::golden::golden_signals(&path, golden, issues);
                 if let Some(first) = namespaces.insert(&golden.namespace, id) {

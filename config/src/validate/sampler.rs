@@ -2,7 +2,7 @@
 
 use super::Issues;
 use crate::path::KeyPath;
-use crate::sampler::{AdaptiveSamplerConfig, SamplingKey, SamplingMode};
+use crate::sampler::{AdaptiveSamplerConfig, CheckpointConfig, SamplingKey, SamplingMode};
 
 pub(super) fn adaptive_sampler(path: &KeyPath, sampler: &AdaptiveSamplerConfig, issues: &mut Issues) {
     if sampler.key == SamplingKey::ServiceOperation && sampler.mode != SamplingMode::Trace {
@@ -81,5 +81,27 @@ pub(super) fn adaptive_sampler(path: &KeyPath, sampler: &AdaptiveSamplerConfig, 
         if rule.operation.is_some() && sampler.key != SamplingKey::ServiceOperation {
             issues.push(path.key("operation"), "an operation override needs `key: service_operation`");
         }
+    }
+    if let Some(checkpoint) = &sampler.checkpoint {
+        checkpoint_settings(&path.key("checkpoint"), checkpoint, issues);
+    }
+}
+
+fn checkpoint_settings(path: &KeyPath, checkpoint: &CheckpointConfig, issues: &mut Issues) {
+    if checkpoint.path.trim().is_empty() {
+        issues.push(path.key("path"), "must name a file, e.g. `/var/lib/weir/sampler-checkpoint.json`");
+    }
+    if checkpoint.interval.is_zero() {
+        issues.push(path.key("interval"), "must be greater than 0, e.g. `30s`");
+    }
+    if checkpoint.max_age < checkpoint.interval {
+        issues.push(
+            path.key("max_age"),
+            format!(
+                "must not be shorter than checkpoint.interval ({}), or a checkpoint left by a crash would \
+                 always be too old to use; e.g. `1h`",
+                crate::duration::format(checkpoint.interval)
+            ),
+        );
     }
 }

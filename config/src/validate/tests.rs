@@ -355,6 +355,37 @@ fn adaptive_sampler_settings_are_checked() {
     );
 }
 
+#[test]
+fn checkpoint_settings_are_checked() {
+    assert_eq!(sampler("{ checkpoint: { path: /var/lib/weir/s.json } }"), Vec::<String>::new());
+    assert_eq!(
+        sampler("{ checkpoint: { path: ' ', interval: 0s, max_age: 10s } }"),
+        [
+            "processors.adaptive_sampler.checkpoint.path: must name a file, e.g. `/var/lib/weir/sampler-checkpoint.json`",
+            "processors.adaptive_sampler.checkpoint.interval: must be greater than 0, e.g. `30s`",
+        ]
+    );
+    assert_eq!(
+        sampler("{ checkpoint: { path: s.json, interval: 1m, max_age: 30s } }"),
+        ["processors.adaptive_sampler.checkpoint.max_age: must not be shorter than checkpoint.interval (1m), or a \
+          checkpoint left by a crash would always be too old to use; e.g. `1h`"]
+    );
+}
+
+#[test]
+fn each_sampler_checkpoints_to_its_own_file() {
+    let found = issues(
+        "receivers: { otlp: { protocols: { grpc: {} } } }\n\
+         processors: { adaptive_sampler: { checkpoint: { path: s.json } }, adaptive_sampler/b: { checkpoint: { path: s.json } } }\n\
+         exporters: { file/traces: { path: t.jsonl } }\nservice: { pipelines: { traces: { receivers: [otlp], \
+         processors: [adaptive_sampler], exporters: [file/traces] }, traces/b: { receivers: [otlp], \
+         processors: [adaptive_sampler/b], exporters: [file/traces] } } }\n",
+    );
+    let clash = "processors.adaptive_sampler/b.checkpoint.path: `adaptive_sampler` already checkpoints to \"s.json\": \
+                 give each adaptive_sampler its own file, or each would overwrite the other's";
+    assert_eq!(found, [clash]);
+}
+
 fn remote_write(body: &str) -> Vec<String> {
     issues(&format!(
         "receivers: {{ otlp: {{ protocols: {{ grpc: {{}} }} }} }}\nexporters: {{ prometheusremotewrite: {body} }}\n\

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::settings::{Fixed, Policy, Settings};
 use super::tally::{Interval, p95_ms};
 use crate::golden::Buckets;
-use crate::sample::policy::{Ewma, Observed, Schedule, Target};
+use crate::sample::policy::{Ewma, LatencyParams, LinearParams, Observed, Schedule, Target, bound};
 
 /// Weight of the newest interval in the smoothed rates: at the default 5 s interval a step in load
 /// shows 87.5% after three intervals, where a second's weight of 0.2 would take ten.
@@ -45,6 +45,39 @@ impl Controllers {
             .entry(key.into())
             .or_insert_with(|| Controller::new(settings, now.saturating_sub(settings.tick)))
     }
+
+    /// What each key's controller has learned, by key name.
+    pub(crate) fn learned(&self) -> impl Iterator<Item = (&str, Learned)> {
+        self.by_key.iter().map(|(name, c)| (&**name, c.learned()))
+    }
+
+    /// Gives `key` a controller that resumes at `now` from what an earlier run learned, held within
+    /// the policy's bounds; returns the probability it resumes at.
+    pub(crate) fn resume(
+        &mut self,
+        key: &str,
+        settings: &Settings,
+        now: Duration,
+        learned: Learned,
+    ) -> f64 {
+        let controller = Controller::resumed(settings, now, learned);
+        let p = controller.probability();
+        self.by_key.insert(key.into(), controller);
+        p
+    }
+}
+
+/// What a key's controller learned: enough to resume deciding where it left off.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Learned {
+    /// The policy's probability (a fixed override may have published another).
+    pub(crate) probability: f64,
+    /// The `target` policy's probability before the error boost and floor.
+    pub(crate) base: Option<f64>,
+    /// Smoothed traces per second; `None` before a key's first measured interval.
+    pub(crate) traces_per_second: Option<f64>,
+    /// Smoothed share of traces with an error.
+    pub(crate) error_rate: Option<f64>,
 }
 
 /// What a decision read of one key's interval, after smoothing.
@@ -83,6 +116,70 @@ impl Controller {
             traces: Ewma::new(SMOOTHING),
             errors: Ewma::new(SMOOTHING),
             last: now,
+        }
+    }
+
+    /// A controller resuming at `now` from `learned`. Its schedule starts an interval back, as a new
+    /// key's does, so the first tick decides; its rates are measured from `now`, when its counts
+    /// began.
+    fn resumed(settings: &Settings, now: Duration, learned: Learned) -> Controller {
+        let (low, high) = settings.policy.bounds();
+        let p = bound(learned.probability, low, high);
+        let start = now.saturating_sub(settings.tick);
+        let policy = match &settings.policy {
+            Policy::Target(params) => {
+                let base = bound(learned.base.unwrap_or(p), low, high);
+                PolicyState::Target(Target::resumed(params, start, base, p))
+            }
+            Policy::Linear(params) => PolicyState::Scheduled(
+                LinearParams {
+                    initial_probability: p,
+                    ..*params
+                }
+                .schedule(start),
+            ),
+            Policy::Latency(params) => PolicyState::Scheduled(
+                LatencyParams {
+                    initial_probability: p,
+                    ..*params
+                }
+                .schedule(start),
+            ),
+        };
+        let smoothed = |value: Option<f64>| {
+            let mut average = Ewma::new(SMOOTHING);
+            // The first sample sets the average.
+            if let Some(value) = value.filter(|v| *v >= 0.0) {
+                average.update(value);
+            }
+            average
+        };
+        Controller {
+            policy,
+            traces: smoothed(learned.traces_per_second),
+            errors: smoothed(learned.error_rate.map(|r| r.min(1.0))),
+            last: now,
+        }
+    }
+
+    /// The policy's current probability.
+    fn probability(&self) -> f64 {
+        match &self.policy {
+            PolicyState::Target(state) => state.probability(),
+            PolicyState::Scheduled(schedule) => schedule.probability(),
+        }
+    }
+
+    /// What the controller has learned, for a checkpoint.
+    fn learned(&self) -> Learned {
+        Learned {
+            probability: self.probability(),
+            base: match &self.policy {
+                PolicyState::Target(state) => Some(state.base()),
+                PolicyState::Scheduled(_) => None,
+            },
+            traces_per_second: self.traces.value(),
+            error_rate: self.errors.value(),
         }
     }
 

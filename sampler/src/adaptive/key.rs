@@ -86,7 +86,8 @@ impl KeyState {
             .store(reading.error_rate.to_bits(), Relaxed);
     }
 
-    fn set_probability(&self, p: f64) {
+    /// Sets the threshold spans are decided by, and the gauge that shows it.
+    pub(crate) fn set_probability(&self, p: f64) {
         self.threshold
             .store(Threshold::from_probability(p).to_bits(), Relaxed);
         self.gauges.probability.store(p.to_bits(), Relaxed);

@@ -7,9 +7,11 @@
 //! every interval with the [`Controllers`] it owns: each key's counts are taken, smoothed and turned
 //! into the next probability by the configured policy. Nothing on either side takes a lock.
 
+mod checkpoint;
 mod controller;
 mod expose;
 mod key;
+mod resume;
 mod settings;
 mod tally;
 #[cfg(test)]
@@ -28,8 +30,10 @@ use weir_proto::{Encoded, Signal};
 
 use crate::golden::{Buckets, UNKNOWN_SERVICE};
 use crate::sample::{OtSampling, Threshold, decide, read_ot, write_tracestate};
+pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, CheckpointError};
 pub use controller::Controllers;
 use key::{KeyState, key_name, split_key};
+pub use resume::Restored;
 use settings::{Fixed, Policy, Settings};
 use tally::Tally;
 pub use tuning::{ServiceOverride, Tuning, TuningError};

@@ -19,6 +19,17 @@ pub(crate) enum Policy {
     Latency(LatencyParams),
 }
 
+impl Policy {
+    /// The lowest and highest probability the policy sets.
+    pub(crate) fn bounds(&self) -> (f64, f64) {
+        match self {
+            Policy::Target(params) => (params.min_probability, params.max_probability),
+            Policy::Linear(params) => (params.min_probability, params.max_probability),
+            Policy::Latency(params) => (params.min_probability, params.max_probability),
+        }
+    }
+}
+
 /// A fixed setting for one service, or one of its root operations.
 #[derive(Clone, Debug)]
 pub(crate) enum Fixed {

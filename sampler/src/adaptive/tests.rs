@@ -8,7 +8,7 @@ use weir_proto::{Encoded, Payload};
 use super::*;
 use crate::sample::{Randomness, should_keep};
 
-fn span(trace_id: [u8; 16], status: i32, trace_state: &str) -> Span {
+pub(super) fn span(trace_id: [u8; 16], status: i32, trace_state: &str) -> Span {
     Span {
         trace_id: trace_id.to_vec(),
         span_id: vec![1; 8],
@@ -25,7 +25,7 @@ fn span(trace_id: [u8; 16], status: i32, trace_state: &str) -> Span {
     }
 }
 
-fn request(service: &str, spans: Vec<Span>) -> Encoded {
+pub(super) fn request(service: &str, spans: Vec<Span>) -> Encoded {
     Encoded::from_payload(&Payload::Traces(fixtures::service_spans(service, spans))).unwrap()
 }
 
@@ -41,7 +41,7 @@ fn spans_of(request: &Encoded) -> Vec<Span> {
     }
 }
 
-fn gauge(sampler: &AdaptiveSampler, name: &str, service: &str) -> f64 {
+pub(super) fn gauge(sampler: &AdaptiveSampler, name: &str, service: &str) -> f64 {
     let mut out = String::new();
     sampler.write_prometheus("adaptive_sampler", &mut out);
     let prefix = format!("{name}{{sampler=\"adaptive_sampler\",service=\"{service}\"}} ");
@@ -54,7 +54,7 @@ fn gauge(sampler: &AdaptiveSampler, name: &str, service: &str) -> f64 {
 
 /// Sends `per_second` single-span traces a second for `seconds`, deciding every 5 s; returns the
 /// traces kept in each 5 s interval.
-fn run(
+pub(super) fn run(
     sampler: &AdaptiveSampler,
     controllers: &mut Controllers,
     ids: &mut impl Iterator<Item = [u8; 16]>,

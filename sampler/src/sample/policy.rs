@@ -20,7 +20,7 @@ pub use target::{Observed, Target, TargetParams};
 
 /// `p` within [`low`, `high`], NaN taken as `low`; unlike `f64::clamp` it cannot panic on bounds
 /// a configuration got backwards.
-fn bound(p: f64, low: f64, high: f64) -> f64 {
+pub(crate) fn bound(p: f64, low: f64, high: f64) -> f64 {
     p.max(low).min(high)
 }
 

@@ -109,9 +109,23 @@ impl Target {
         }
     }
 
+    /// A key resumed at `now` with the `base` and `probability` an earlier run learned, so its first
+    /// decision starts from them rather than from `initial_probability`.
+    pub fn resumed(params: &TargetParams, now: Duration, base: f64, probability: f64) -> Self {
+        Self {
+            base,
+            schedule: Schedule::new(now, params.decision_interval, Duration::ZERO, probability),
+        }
+    }
+
     /// The key's current probability.
     pub fn probability(&self) -> f64 {
         self.schedule.probability()
+    }
+
+    /// The probability aimed at the target, before the error boost and the floor.
+    pub fn base(&self) -> f64 {
+        self.base
     }
 
     /// Feeds the key's latest observation; when a decision is due, aims at `target` traces per

@@ -176,3 +176,17 @@ fn capped_keys_converge_to_their_share() {
     }
     assert!(within(kept, 10.0, 0.1), "kept {kept}");
 }
+
+#[test]
+fn a_resumed_key_decides_from_its_base_not_its_boosted_probability() {
+    let params = TargetParams::default();
+    // Left boosted by errors at 0.075 over a base of 0.05.
+    let mut key = Target::resumed(&params, Duration::ZERO, 0.05, 0.075);
+    assert_eq!((key.probability(), key.base()), (0.075, 0.05));
+    let calm = Observed {
+        traces_per_second: 200.0,
+        error_rate: 0.0,
+    };
+    // 200 traces/s at the base keeps 10, on target: the boost goes, the base stays.
+    assert_eq!(key.update(&params, INTERVAL, calm, 10.0), 0.05);
+}
