@@ -9,10 +9,14 @@ use super::{eventually, free_port, get};
 
 /// A time-series database process with a remote-write receiver; killed when dropped.
 pub struct Tsdb {
-    child: Child,
+    child: Option<Child>,
     /// `http://127.0.0.1:port`.
     pub url: String,
     dir: tempfile::TempDir,
+    /// How it was started, to start it again on the same port and data.
+    binary: PathBuf,
+    args: Vec<String>,
+    ready: &'static str,
 }
 
 impl Tsdb {
@@ -25,17 +29,17 @@ impl Tsdb {
         let config = dir.path().join("prometheus.yml");
         std::fs::write(&config, "scrape_configs: []\n").expect("write prometheus.yml");
         let address = format!("127.0.0.1:{}", free_port());
-        let mut command = Command::new(binary);
-        command
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address={address}"))
-            .arg("--web.enable-remote-write-receiver")
-            .args(flags);
-        Tsdb::start(command, dir, &address, "/-/ready").await
+        let args = vec![
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", dir.path().join("data").display()),
+            format!("--web.listen-address={address}"),
+            "--web.enable-remote-write-receiver".to_owned(),
+        ];
+        let args = args
+            .into_iter()
+            .chain(flags.iter().map(|f| (*f).to_owned()))
+            .collect();
+        Tsdb::start(binary, args, dir, &address, "/-/ready").await
     }
 
     /// Debian's VictoriaMetrics (single node), its remote-write receiver at `/api/v1/write`.
@@ -45,50 +49,78 @@ impl Tsdb {
         );
         let dir = tempfile::tempdir().expect("temp dir");
         let address = format!("127.0.0.1:{}", free_port());
-        let mut command = Command::new(binary);
-        command
-            .arg(format!(
-                "-storageDataPath={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("-httpListenAddr={address}"))
-            .arg("-retentionPeriod=1d")
+        let args = vec![
+            format!("-storageDataPath={}", dir.path().join("data").display()),
+            format!("-httpListenAddr={address}"),
+            "-retentionPeriod=1d".to_owned(),
             // By default queries leave out the last 30 s, which hold everything a test sends, and
             // cache answers, which would hide a value that has changed since.
-            .arg("-search.latencyOffset=0s")
-            .arg("-search.disableCache");
-        Tsdb::start(command, dir, &address, "/health").await
+            "-search.latencyOffset=0s".to_owned(),
+            "-search.disableCache".to_owned(),
+        ];
+        Tsdb::start(binary, args, dir, &address, "/health").await
     }
 
     async fn start(
-        mut command: Command,
+        binary: PathBuf,
+        args: Vec<String>,
         dir: tempfile::TempDir,
         address: &str,
-        ready: &str,
+        ready: &'static str,
     ) -> Tsdb {
-        let log = std::fs::File::create(dir.path().join("tsdb.log")).expect("log file");
-        let child = command
+        let mut tsdb = Tsdb {
+            child: None,
+            url: format!("http://{address}"),
+            dir,
+            binary,
+            args,
+            ready,
+        };
+        tsdb.restart().await;
+        tsdb
+    }
+
+    /// Stops the process as a service manager would (SIGTERM, then waits for it to exit).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the process (again) on its port and data, and waits until it is ready.
+    pub async fn restart(&mut self) {
+        assert!(self.child.is_none(), "the time-series database is running");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("tsdb.log"))
+            .expect("log file");
+        let child = Command::new(&self.binary)
+            .args(&self.args)
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
             .spawn()
             .expect("start the time-series database");
-        let mut tsdb = Tsdb {
-            child,
-            url: format!("http://{address}"),
-            dir,
-        };
-        let ready_url = format!("{}{ready}", tsdb.url);
+        self.child = Some(child);
+        let ready_url = format!("{}{}", self.url, self.ready);
         let ready = eventually(Duration::from_secs(30), async || {
             matches!(get(&ready_url).await, Ok((200, _, _)))
         })
         .await;
-        if !ready || tsdb.child.try_wait().ok().flatten().is_some() {
+        let exited = self
+            .child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().ok().flatten().is_some());
+        if !ready || exited {
             panic!(
                 "the time-series database did not get ready:\n{}",
-                tsdb.logs()
+                self.logs()
             );
         }
-        tsdb
     }
 
     /// What the process logged so far.
@@ -150,8 +182,10 @@ impl Tsdb {
 
 impl Drop for Tsdb {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
