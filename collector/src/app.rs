@@ -581,7 +581,8 @@ fn build_exporter(
             (
                 Arc::new(exporter),
                 RetryPolicy::from(&remote_write.retry_on_failure),
-                // One consumer, so each series' samples leave in order (see RemoteWriteExporter).
+                // One consumer, so each series' samples leave in order; the exporter sends
+                // `num_consumers` lanes of series at once itself (see RemoteWriteExporter).
                 weir_config::SendingQueueConfig {
                     queue_size: remote_write.sending_queue.queue_size,
                     num_consumers: 1,

@@ -50,6 +50,10 @@ pub const fn default_queue_size() -> u64 {
 pub const fn default_num_consumers() -> u64 {
     10
 }
+/// Remote-write requests in flight at once, as the OpenTelemetry Collector's exporter sends.
+pub const fn default_remote_write_consumers() -> u64 {
+    5
+}
 /// Samples per remote-write request, as the OpenTelemetry Collector's exporter and Prometheus send.
 pub const fn default_max_samples_per_send() -> u64 {
     2000

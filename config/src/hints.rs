@@ -75,10 +75,10 @@ fn otel_only_field(path: &KeyPath, field: &str) -> Option<&'static str> {
         );
     }
     let in_remote_write = component_kind(path, "exporters") == Some("prometheusremotewrite");
-    if in_remote_write && ["num_consumers", "remote_write_queue"].contains(&field) {
+    if in_remote_write && field == "remote_write_queue" {
         return Some(
-            "weir's remote-write exporter sends one request at a time, so each series' samples arrive in order; \
-             its queue is `sending_queue: { queue_size: 1000 }`: remove this setting",
+            "weir's remote-write exporter is queued like every exporter, by \
+             `sending_queue: { queue_size: 1000, num_consumers: 5 }`: rename this section",
         );
     }
     if path.segments().len() == 1 && field == "connectors" {

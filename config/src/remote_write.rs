@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::defaults::{default_export_timeout, default_max_samples_per_send, default_queue_size, default_true};
+use crate::defaults::{
+    default_export_timeout, default_max_samples_per_send, default_queue_size, default_remote_write_consumers,
+    default_true,
+};
 use crate::duration::serde_duration;
 use crate::queue::{
     DiskQueueConfig, FsyncPolicy, QueueStorage, default_fsync_interval, default_max_size_mib, disk_queue,
@@ -125,6 +128,9 @@ pub struct RemoteWriteQueueConfig {
     /// Batches waiting to be sent; when full, the pipeline pushes back to the receivers.
     #[serde(default = "default_queue_size")]
     pub queue_size: u64,
+    /// Requests sent at once, each series always by the same sender so its samples stay in order.
+    #[serde(default = "default_remote_write_consumers")]
+    pub num_consumers: u64,
     /// Where the queue is kept.
     #[serde(default)]
     pub storage: QueueStorage,
@@ -146,6 +152,7 @@ impl Default for RemoteWriteQueueConfig {
     fn default() -> Self {
         RemoteWriteQueueConfig {
             queue_size: default_queue_size(),
+            num_consumers: default_remote_write_consumers(),
             storage: QueueStorage::Memory,
             directory: None,
             max_size_mib: default_max_size_mib(),

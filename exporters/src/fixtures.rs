@@ -86,6 +86,22 @@ pub(crate) fn metrics(points: u64) -> Payload {
     })
 }
 
+/// A metrics request of `series` gauges (`queue.depth.<i>`) of `points` points each.
+pub(crate) fn gauges(series: u64, points: u64) -> Payload {
+    let Payload::Metrics(mut request) = metrics(points) else {
+        unreachable!("metrics() is a metrics request")
+    };
+    let scope = &mut request.resource_metrics[0].scope_metrics[0];
+    let template = scope.metrics[0].clone();
+    scope.metrics = (0..series)
+        .map(|i| Metric {
+            name: format!("queue.depth.{i}"),
+            ..template.clone()
+        })
+        .collect();
+    Payload::Metrics(request)
+}
+
 /// A logs request with one record whose body is `body`.
 pub(crate) fn log(body: &str) -> Payload {
     Payload::Logs(ExportLogsServiceRequest {

@@ -21,6 +21,7 @@ pub(super) fn remote_write_exporter(path: &KeyPath, config: &RemoteWriteExporter
     issues.positive(path.key("max_samples_per_send"), config.max_samples_per_send);
     let queue = &config.sending_queue;
     issues.positive(path.key("sending_queue").key("queue_size"), queue.queue_size);
+    issues.positive(path.key("sending_queue").key("num_consumers"), queue.num_consumers);
     let directory = queue.directory.as_deref();
     queue_storage(
         &path.key("sending_queue"),

@@ -18,7 +18,7 @@ use super::body::{Body, Compression, Protocol};
 use super::classify::{Answer, SAMPLES_WRITTEN_HEADER};
 use super::model::Labels;
 use super::native::{NativeHistograms, RETRY_AFTER};
-use super::outbox::Outbox;
+use super::outbox::{Lane, Outbox, drop_native_histograms};
 use super::send::Sender;
 use super::stats::RemoteWriteStats;
 use super::translate::Settings;
@@ -29,15 +29,17 @@ use crate::{BuildError, ExportError, ExportOutcome, Exporter};
 /// # Order
 ///
 /// Receivers reject a sample older than the newest one they have of its series, so one series'
-/// samples must leave in timestamp order, retries included. Three things keep them so: the
+/// samples must leave in timestamp order, retries included. Four things keep them so: the
 /// collector runs this exporter's queue with a single consumer, which retries a batch until it is
-/// written or given up before it takes the next; [`split`](super::split::split) cuts a batch so that
-/// its requests, sent in turn, keep every series in order; and the [`Outbox`] keeps a batch's
-/// unwritten requests, so a retry resumes at the one that failed rather than sending the written
-/// ones again. The outbox sits behind an async mutex that an export holds from start to end: with
-/// one consumer it is never contended, yet two exports could never interleave even with more. Its
-/// CPU work (decoding, translating, compressing) runs on the blocking pool, the lock's owned guard
-/// moved there and back, so the runtime's workers never wait on it.
+/// written or given up before it takes the next; the [`Outbox`] deals each batch's series whole
+/// into `num_consumers` lanes, sent concurrently but each in order, so a series' requests never
+/// race each other; [`split`](super::split::split) cuts a lane so that its requests, sent in turn,
+/// keep every series in order; and the outbox keeps each lane's unwritten requests, so a retry
+/// resumes at the one that failed rather than sending the written ones again. The outbox sits
+/// behind an async mutex that an export holds from start to end: with one consumer it is never
+/// contended, yet two exports could never interleave even with more. Its CPU work (decoding,
+/// translating, compressing) runs on the blocking pool, the lock's owned guard moved there and
+/// back, so the runtime's workers never wait on it.
 pub struct RemoteWriteExporter {
     sender: Sender,
     /// True while requests are Remote-Write 2.0; cleared for good when the receiver reads them as 1.0.
@@ -68,6 +70,9 @@ impl RemoteWriteExporter {
         let max_samples_per_send =
             NonZeroUsize::new(usize::try_from(config.max_samples_per_send).unwrap_or(usize::MAX))
                 .unwrap_or(NonZeroUsize::MIN);
+        let senders =
+            NonZeroUsize::new(usize::try_from(config.sending_queue.num_consumers).unwrap_or(1))
+                .unwrap_or(NonZeroUsize::MIN);
         Ok(RemoteWriteExporter {
             sender: Sender::new(config)?,
             v2: AtomicBool::new(config.protobuf_message == RemoteWriteMessage::V2),
@@ -77,6 +82,7 @@ impl RemoteWriteExporter {
                 settings,
                 external_labels,
                 max_samples_per_send,
+                senders,
             ))),
             stats: Arc::default(),
         })
@@ -105,17 +111,52 @@ impl RemoteWriteExporter {
             .await?;
             self.stats.count_dropped(outbox.dropped());
         }
-        if self.native_histograms.left_out(Instant::now()) {
-            self.drop_native_histograms(&mut outbox);
+        let lanes = outbox
+            .lanes_mut()
+            .iter_mut()
+            .map(|lane| self.send_lane(lane));
+        let sent = futures::future::join_all(lanes).await;
+        let mut failed = None;
+        for (result, refused_histograms) in sent {
+            if refused_histograms > 0 {
+                outbox.refused_histograms(refused_histograms);
+                self.stats
+                    .count_refused_native_histograms(refused_histograms);
+            }
+            if let (Err(error), None) = (result, &failed) {
+                failed = Some(error);
+            }
         }
-        while let Some(set) = outbox.front().map(Arc::clone) {
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        Ok(ExportOutcome {
+            rejected_items: outbox.rejected(),
+        })
+    }
+
+    /// Sends `lane`'s requests in order, popping each once written, until it is empty or one
+    /// fails; returns how it ended and how many native-histogram samples it took out.
+    async fn send_lane(&self, lane: &mut Lane) -> (Result<(), ExportError>, u64) {
+        let mut refused_histograms = 0;
+        loop {
+            // Another lane may have just learned that the receiver refuses them.
+            if self.native_histograms.left_out(Instant::now()) {
+                refused_histograms += drop_native_histograms(lane);
+            }
+            let Some(set) = lane.front().map(Arc::clone) else {
+                return (Ok(()), refused_histograms);
+            };
             let (protocol, compression) = (self.protocol(), self.compression());
             let has_histograms = set.has_histograms();
-            let body = off_runtime(move || Body::encode(&set, protocol, compression))
-                .await?
-                .map_err(|e| ExportError::Permanent {
-                    reason: e.to_string(),
-                })?;
+            let body = match off_runtime(move || Body::encode(&set, protocol, compression)).await {
+                Ok(Ok(body)) => body,
+                Ok(Err(error)) => {
+                    let reason = error.to_string();
+                    return (Err(ExportError::Permanent { reason }), refused_histograms);
+                }
+                Err(error) => return (Err(error), refused_histograms),
+            };
             match self.sender.post(body).await {
                 Answer::Written => {
                     if has_histograms && self.native_histograms.accepted() {
@@ -124,23 +165,21 @@ impl RemoteWriteExporter {
                             url = %self.sender.url(),
                         );
                     }
-                    outbox.written();
+                    lane.pop_front();
                 }
                 // The same request goes again at once, now as 1.0 or with snappy.
                 Answer::ReadAsV1 => self.fall_back_to_v1(),
                 Answer::ZstdRefused => self.fall_back_to_snappy(),
                 // The rest of the request goes again at once, without its native histograms.
                 Answer::NativeHistogramsRefused(_) if has_histograms => {
-                    self.native_histograms_refused(&mut outbox);
+                    self.native_histograms_refused();
+                    refused_histograms += drop_native_histograms(lane);
                 }
                 Answer::NativeHistogramsRefused(error) | Answer::Failed(error) => {
-                    return Err(error);
+                    return (Err(error), refused_histograms);
                 }
             }
         }
-        Ok(ExportOutcome {
-            rejected_items: outbox.rejected(),
-        })
     }
 
     fn protocol(&self) -> Protocol {
@@ -180,7 +219,7 @@ impl RemoteWriteExporter {
         }
     }
 
-    fn native_histograms_refused(&self, outbox: &mut Outbox) {
+    fn native_histograms_refused(&self) {
         let url = self.sender.url();
         let retry_in_s = RETRY_AFTER.as_secs();
         if self.native_histograms.refused(Instant::now()) {
@@ -191,14 +230,6 @@ impl RemoteWriteExporter {
             );
         } else {
             debug!(message = "Native histograms still refused.", %url, retry_in_s);
-        }
-        self.drop_native_histograms(outbox);
-    }
-
-    fn drop_native_histograms(&self, outbox: &mut Outbox) {
-        let dropped = outbox.drop_native_histograms();
-        if dropped > 0 {
-            self.stats.count_refused_native_histograms(dropped);
         }
     }
 }

@@ -25,15 +25,20 @@ const DELTA_IDLE: Duration = Duration::from_secs(15 * 60);
 /// How often idle delta series are looked for: each look walks every series.
 const DELTA_EXPIRY_PERIOD: Duration = Duration::from_secs(60);
 
+/// The requests of one sender, sent in order.
+pub(super) type Lane = VecDeque<Arc<SeriesSet>>;
+
 /// The translator and the requests of the batch being sent.
 pub(super) struct Outbox {
     translator: Translator,
     external_labels: Labels,
     max_samples_per_send: NonZeroUsize,
-    /// The batch `requests` come from. Weak, so the batch is not kept alive once the queue gives up
+    /// The batch `lanes` come from. Weak, so the batch is not kept alive once the queue gives up
     /// on it, yet its address cannot be reused by a later batch while this points at it.
     batch: Weak<Encoded>,
-    requests: VecDeque<Arc<SeriesSet>>,
+    /// The batch's requests, one lane per sender: each series is in one lane only, so lanes may be
+    /// sent concurrently and every series still arrives in order.
+    lanes: Vec<Lane>,
     dropped: Dropped,
     /// Native-histogram samples of the batch taken out because the receiver does not store them.
     refused_histograms: u64,
@@ -41,18 +46,20 @@ pub(super) struct Outbox {
 }
 
 impl Outbox {
-    /// An empty outbox translating with `settings`, adding `external_labels` to every series.
+    /// An empty outbox translating with `settings`, adding `external_labels` to every series, and
+    /// sharing each batch's series among `senders` lanes.
     pub(super) fn new(
         settings: Settings,
         external_labels: Labels,
         max_samples_per_send: NonZeroUsize,
+        senders: NonZeroUsize,
     ) -> Self {
         Outbox {
             translator: Translator::new(settings, DeltaAccumulator::new(DELTA_MAX_SERIES)),
             external_labels,
             max_samples_per_send,
             batch: Weak::new(),
-            requests: VecDeque::new(),
+            lanes: vec![Lane::new(); senders.get()],
             dropped: Dropped::default(),
             refused_histograms: 0,
             deltas_expired_at: SystemTime::now(),
@@ -68,7 +75,7 @@ impl Outbox {
     /// async runtime.
     pub(super) fn fill(&mut self, batch: &Arc<Encoded>) {
         self.expire_deltas(SystemTime::now());
-        self.requests.clear();
+        self.lanes.iter_mut().for_each(Lane::clear);
         let Payload::Metrics(request) = batch.decode() else {
             return;
         };
@@ -81,23 +88,22 @@ impl Outbox {
                 one.labels.add_missing(&self.external_labels);
             }
         }
-        self.requests = split(series, self.max_samples_per_send)
-            .into_iter()
-            .map(Arc::new)
-            .collect();
+        let shares = share(series, self.lanes.len());
+        for (lane, share) in self.lanes.iter_mut().zip(shares) {
+            lane.extend(
+                split(share, self.max_samples_per_send)
+                    .into_iter()
+                    .map(Arc::new),
+            );
+        }
         self.batch = Arc::downgrade(batch);
         self.dropped = dropped;
         self.refused_histograms = 0;
     }
 
-    /// The next request to send.
-    pub(super) fn front(&self) -> Option<&Arc<SeriesSet>> {
-        self.requests.front()
-    }
-
-    /// Forgets the request [`Self::front`] returned: it was written.
-    pub(super) fn written(&mut self) {
-        self.requests.pop_front();
+    /// The lanes of requests still to send, each to be sent in order; a sent request is popped.
+    pub(super) fn lanes_mut(&mut self) -> &mut [Lane] {
+        &mut self.lanes
     }
 
     /// The points of the batch held that were not translated.
@@ -111,28 +117,9 @@ impl Outbox {
         self.dropped.total() + self.refused_histograms
     }
 
-    /// Takes every native-histogram sample out of the requests held, leaving out requests with
-    /// nothing else, and returns how many were taken.
-    pub(super) fn drop_native_histograms(&mut self) -> u64 {
-        let mut taken = 0;
-        let requests = std::mem::take(&mut self.requests);
-        for request in requests {
-            if !request.has_histograms() {
-                self.requests.push_back(request);
-                continue;
-            }
-            let mut set = Arc::unwrap_or_clone(request);
-            for series in &mut set.series {
-                taken += series.histograms.len() as u64;
-                series.histograms.clear();
-            }
-            set.series.retain(|series| series.point_count() > 0);
-            if !set.is_empty() {
-                self.requests.push_back(Arc::new(set));
-            }
-        }
-        self.refused_histograms += taken;
-        taken
+    /// Counts `n` native-histogram samples taken out of the lanes (see [`drop_native_histograms`]).
+    pub(super) fn refused_histograms(&mut self, n: u64) {
+        self.refused_histograms += n;
     }
 
     fn expire_deltas(&mut self, now: SystemTime) {
@@ -154,6 +141,40 @@ impl Outbox {
             tracing::debug!(message = "Idle delta series forgotten.", forgotten);
         }
     }
+}
+
+/// `set`'s series dealt into `lanes` sets of about equal samples, each series whole in one.
+fn share(set: SeriesSet, lanes: usize) -> Vec<SeriesSet> {
+    let mut shares = vec![SeriesSet::default(); lanes.max(1)];
+    let mut points = vec![0usize; shares.len()];
+    for series in set.series {
+        let lightest = (0..points.len()).min_by_key(|&i| points[i]).unwrap_or(0);
+        points[lightest] += series.point_count();
+        shares[lightest].series.push(series);
+    }
+    shares
+}
+
+/// Takes every native-histogram sample out of `lane`'s requests, leaving out requests with nothing
+/// else, and returns how many were taken.
+pub(super) fn drop_native_histograms(lane: &mut Lane) -> u64 {
+    let mut taken = 0;
+    for request in std::mem::take(lane) {
+        if !request.has_histograms() {
+            lane.push_back(request);
+            continue;
+        }
+        let mut set = Arc::unwrap_or_clone(request);
+        for series in &mut set.series {
+            taken += series.histograms.len() as u64;
+            series.histograms.clear();
+        }
+        set.series.retain(|series| series.point_count() > 0);
+        if !set.is_empty() {
+            lane.push_back(Arc::new(set));
+        }
+    }
+    taken
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 use weir_config::{
     ExponentialHistograms, RemoteWriteCompression, RemoteWriteExporterConfig, RemoteWriteMessage,
-    ResourceToTelemetryConfig, RetryConfig, TargetInfoConfig, TlsClientConfig,
+    RemoteWriteQueueConfig, ResourceToTelemetryConfig, RetryConfig, TargetInfoConfig,
+    TlsClientConfig,
 };
 use weir_proto::otlp::metrics::v1::exponential_histogram_data_point::Buckets;
 use weir_proto::otlp::metrics::v1::{
@@ -183,7 +184,11 @@ fn config(url: &str) -> RemoteWriteExporterConfig {
         target_info: TargetInfoConfig::default(),
         exponential_histograms: ExponentialHistograms::Native,
         max_samples_per_send: 2000,
-        sending_queue: Default::default(),
+        // One lane, so each test sees its requests in one order.
+        sending_queue: RemoteWriteQueueConfig {
+            num_consumers: 1,
+            ..Default::default()
+        },
         retry_on_failure: RetryConfig::default(),
     }
 }
