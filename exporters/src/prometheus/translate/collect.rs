@@ -1,7 +1,10 @@
 //! Gathers translated points into series, one per label set, however many OTLP points feed it.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
+
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
 
 use super::{DropReason, Dropped};
 use crate::prometheus::model::{
@@ -11,7 +14,10 @@ use crate::prometheus::model::{
 /// The series made so far from one request, and what was dropped on the way.
 #[derive(Default)]
 pub(super) struct Collector {
-    index: HashMap<Labels, usize>,
+    /// Indexes into `series`, hashed by their labels: the labels live only in the series, not
+    /// cloned into a key (one label set per series made, and freed, for nothing).
+    index: HashTable<usize>,
+    hasher: RandomState,
     series: Vec<Series>,
     dropped: Dropped,
 }
@@ -69,14 +75,18 @@ impl Collector {
     }
 
     fn series(&mut self, labels: Labels, family: &Arc<Family>, created_ms: Option<i64>) -> usize {
-        if let Some(&index) = self.index.get(&labels) {
+        let hash = self.hasher.hash_one(&labels);
+        let series = &self.series;
+        if let Some(&index) = self.index.find(hash, |&i| series[i].labels == labels) {
             let series = &mut self.series[index];
             // A later start time means the counter was reset; receivers place the reset with it.
             series.created_timestamp_ms = series.created_timestamp_ms.max(created_ms);
             return index;
         }
         let index = self.series.len();
-        self.index.insert(labels.clone(), index);
+        let (hasher, series) = (&self.hasher, &self.series);
+        self.index
+            .insert_unique(hash, index, |&i| hasher.hash_one(&series[i].labels));
         self.series.push(Series {
             labels,
             family: Arc::clone(family),

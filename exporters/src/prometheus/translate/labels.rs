@@ -124,12 +124,12 @@ pub(super) fn series_labels(
     name: &str,
     extra: Option<(&str, String)>,
 ) -> Labels {
-    let mut labels = base.clone();
-    labels.insert(METRIC_NAME_LABEL.to_owned(), name.to_owned());
-    if let Some((label, value)) = extra {
-        labels.insert(label.to_owned(), value);
+    match &extra {
+        Some((label, value)) => {
+            Labels::with_added(base.iter(), &[(METRIC_NAME_LABEL, name), (label, value)])
+        }
+        None => Labels::with_added(base.iter(), &[(METRIC_NAME_LABEL, name)]),
     }
-    Labels::from(labels)
 }
 
 /// An attribute value as a label value, per the OTel attribute spec: strings as they are, numbers and
