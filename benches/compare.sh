@@ -11,6 +11,9 @@
 #   weir-signals   as weir-defaults, and weir computes golden signals from every span (golden_signals)
 #   weir-sampled   as weir-signals, and weir's adaptive_sampler (span mode, target policy, its defaults)
 #                  follows golden_signals; rotel has no such sampler and runs as in weir-signals
+#   weir-disk      as weir-defaults, and weir's exporter queue is on disk (storage: disk, fsync:
+#                  interval: every request written before it is answered); rotel runs as in
+#                  weir-defaults
 # plus the ceiling: the same load sent straight to the sink.
 #
 # Per collector and round: spans/s at saturation (--total), the collector's CPU µs per 1,000 spans
@@ -292,7 +295,7 @@ processors:
   adaptive_sampler: { mode: span, policy: target }
   batch: { send_batch_size: $BATCH_SIZE, send_batch_max_size: $BATCH_SIZE, timeout: $BATCH_TIMEOUT }
 exporters:
-  otlp/sink: { endpoint: "http://127.0.0.1:$SINK_GRPC", compression: $compression }
+  otlp/sink: { endpoint: "http://127.0.0.1:$SINK_GRPC", compression: $compression${WEIR_QUEUE:-} }
 service:
   telemetry:
     logs: { level: warn }
@@ -479,8 +482,8 @@ measure() {
 export_compression() {
     case "$1/$2" in
     equal-work/*) echo gzip ;;
-    weir-defaults/weir | weir-signals/weir | weir-sampled/weir) echo zstd ;;
-    weir-defaults/rotel | weir-signals/rotel | weir-sampled/rotel) echo gzip ;;
+    weir-defaults/weir | weir-signals/weir | weir-sampled/weir | weir-disk/weir) echo zstd ;;
+    weir-defaults/rotel | weir-signals/rotel | weir-sampled/rotel | weir-disk/rotel) echo gzip ;;
     *) die "unknown setting $1" ;;
     esac
 }
@@ -498,6 +501,11 @@ run_collector() {
     local setting=$1 collector=$2 round=$3
     EXPORT_COMPRESSION=$(export_compression "$setting" "$collector")
     WEIR_PROCESSORS=$(weir_processors "$setting")
+    WEIR_QUEUE=
+    if [[ $setting == weir-disk && $collector == weir ]]; then
+        rm -rf "$RUN_DIR/queue-r$round"
+        WEIR_QUEUE=", sending_queue: { storage: disk, directory: \"$RUN_DIR/queue-r$round\", fsync: interval }"
+    fi
     [[ $setting == weir-sampled && $collector == rotel ]] &&
         log "weir-sampled: rotel has no adaptive sampler; it runs as in weir-signals"
     start_collector "$collector" "$EXPORT_COMPRESSION" "$setting-$collector-r$round"
