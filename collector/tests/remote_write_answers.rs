@@ -19,15 +19,11 @@ use prost::Message;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 use weir_proto::Payload;
-use weir_proto::otlp::collector::metrics::v1::ExportMetricsServiceRequest;
-use weir_proto::otlp::metrics::v1::{
-    Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric, number_data_point,
-};
-use weir_proto::otlp::resource::v1::Resource;
+use weir_proto::otlp::metrics::v1::{Gauge, Metric, NumberDataPoint, metric, number_data_point};
 use weir_proto::remote_write::v1::WriteRequest;
 
 use common::fixtures::{send_grpc, send_http};
-use common::remote_write::{now_ns, text};
+use common::remote_write::{now_ns, service_metrics};
 use common::{Ports, Weir, eventually, free_port};
 
 /// One request the receiver saw: when, what it answered, and the `level` values it carried.
@@ -149,25 +145,14 @@ fn level(base_ns: u64, value: u32) -> Payload {
         value: Some(number_data_point::Value::AsDouble(f64::from(value))),
         ..NumberDataPoint::default()
     };
-    Payload::Metrics(ExportMetricsServiceRequest {
-        resource_metrics: vec![ResourceMetrics {
-            resource: Some(Resource {
-                attributes: vec![text("service.name", "shop")],
-                ..Resource::default()
-            }),
-            scope_metrics: vec![ScopeMetrics {
-                metrics: vec![Metric {
-                    name: "level".to_owned(),
-                    data: Some(metric::Data::Gauge(Gauge {
-                        data_points: vec![point],
-                    })),
-                    ..Metric::default()
-                }],
-                ..ScopeMetrics::default()
-            }],
-            ..ResourceMetrics::default()
-        }],
-    })
+    let metric = Metric {
+        name: "level".to_owned(),
+        data: Some(metric::Data::Gauge(Gauge {
+            data_points: vec![point],
+        })),
+        ..Metric::default()
+    };
+    service_metrics("shop", vec![metric])
 }
 
 /// weir with a metrics pipeline exporting to `url` with zstd and `exporter_extra` (YAML lines under

@@ -7,16 +7,13 @@ mod common;
 use std::time::Duration;
 
 use common::fixtures::send_grpc;
-use common::remote_write::{config, now_ns, text};
+use common::remote_write::{config, now_ns, service_metrics};
 use common::tsdb::Tsdb;
 use common::{Ports, Weir, eventually};
 use weir_proto::Payload;
-use weir_proto::otlp::collector::metrics::v1::ExportMetricsServiceRequest;
 use weir_proto::otlp::metrics::v1::{
-    AggregationTemporality, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, metric,
-    number_data_point,
+    AggregationTemporality, Metric, NumberDataPoint, Sum, metric, number_data_point,
 };
-use weir_proto::otlp::resource::v1::Resource;
 
 /// The series every point goes to.
 const SERIES: &str = "outage_points_total{job=\"outage\"}";
@@ -33,23 +30,12 @@ fn point(n: u64, start_ns: u64) -> Payload {
         aggregation_temporality: AggregationTemporality::Cumulative as i32,
         is_monotonic: true,
     };
-    Payload::Metrics(ExportMetricsServiceRequest {
-        resource_metrics: vec![ResourceMetrics {
-            resource: Some(Resource {
-                attributes: vec![text("service.name", "outage")],
-                ..Resource::default()
-            }),
-            scope_metrics: vec![ScopeMetrics {
-                metrics: vec![Metric {
-                    name: "outage.points".to_owned(),
-                    data: Some(metric::Data::Sum(sum)),
-                    ..Metric::default()
-                }],
-                ..ScopeMetrics::default()
-            }],
-            ..ResourceMetrics::default()
-        }],
-    })
+    let metric = Metric {
+        name: "outage.points".to_owned(),
+        data: Some(metric::Data::Sum(sum)),
+        ..Metric::default()
+    };
+    service_metrics("outage", vec![metric])
 }
 
 /// Sends point `n` until weir acknowledges it, as an SDK retries a refused export.

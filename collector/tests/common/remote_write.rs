@@ -125,14 +125,19 @@ pub fn exponential(at_ns: u64) -> Payload {
         })),
         ..Metric::default()
     };
+    service_metrics("shop", vec![metric])
+}
+
+/// `metrics` as one request from one resource whose `service.name` is `service`.
+pub fn service_metrics(service: &str, metrics: Vec<Metric>) -> Payload {
     Payload::Metrics(ExportMetricsServiceRequest {
         resource_metrics: vec![ResourceMetrics {
             resource: Some(Resource {
-                attributes: vec![text("service.name", "shop")],
+                attributes: vec![text("service.name", service)],
                 ..Resource::default()
             }),
             scope_metrics: vec![ScopeMetrics {
-                metrics: vec![metric],
+                metrics,
                 ..ScopeMetrics::default()
             }],
             ..ResourceMetrics::default()
