@@ -13,7 +13,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use weir::golden::GoldenStage;
 use weir_benches::stage_workload;
 use weir_config::GoldenSignalsConfig;
-use weir_exporters::prometheus::split::split;
+use weir_exporters::prometheus::split::{Limits, split};
 use weir_exporters::prometheus::{
     Body, Compression, DeltaAccumulator, Protocol, Settings, Translator,
 };
@@ -22,6 +22,7 @@ use weir_proto::{Encoded, Signal, fixtures};
 use weir_sampler::golden::GoldenSignals;
 
 const MAX_SAMPLES_PER_SEND: usize = 2000;
+const MAX_BATCH_SIZE_BYTES: usize = 3_000_000;
 
 /// The golden signals after 50,000 spans of the workload: every series exists, as in steady state.
 fn golden_request() -> ExportMetricsServiceRequest {
@@ -49,8 +50,11 @@ fn bodies(
 ) -> Vec<Body> {
     let mut translator = Translator::new(Settings::default(), DeltaAccumulator::new(100_000));
     let series = translator.translate(request).series;
-    let max = NonZeroUsize::new(MAX_SAMPLES_PER_SEND).expect("not zero");
-    split(series, max)
+    let limits = Limits {
+        samples: NonZeroUsize::new(MAX_SAMPLES_PER_SEND).expect("not zero"),
+        bytes: NonZeroUsize::new(MAX_BATCH_SIZE_BYTES).expect("not zero"),
+    };
+    split(series, limits)
         .iter()
         .map(|part| Body::encode(part, protocol, compression).expect("encodes"))
         .collect()

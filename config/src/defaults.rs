@@ -50,6 +50,10 @@ pub const fn default_queue_size() -> u64 {
 pub const fn default_num_consumers() -> u64 {
     10
 }
+/// Bytes per remote-write request before compression, as the OpenTelemetry Collector's exporter.
+pub const fn default_max_batch_size_bytes() -> u64 {
+    3_000_000
+}
 /// Remote-write requests in flight at once, as the OpenTelemetry Collector's exporter sends.
 pub const fn default_remote_write_consumers() -> u64 {
     5

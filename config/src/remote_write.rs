@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::defaults::{
-    default_export_timeout, default_max_samples_per_send, default_queue_size, default_remote_write_consumers,
-    default_true,
+    default_export_timeout, default_max_batch_size_bytes, default_max_samples_per_send, default_queue_size,
+    default_remote_write_consumers, default_true,
 };
 use crate::duration::serde_duration;
 use crate::queue::{
@@ -52,6 +52,9 @@ pub struct RemoteWriteExporterConfig {
     /// Most samples (and native histogram samples) in one request; larger batches are split.
     #[serde(default = "default_max_samples_per_send")]
     pub max_samples_per_send: u64,
+    /// Most bytes in one request before compression, as a 1.0 message; a batch is cut to fit.
+    #[serde(default = "default_max_batch_size_bytes")]
+    pub max_batch_size_bytes: u64,
     /// The queue in front of the exporter.
     #[serde(default)]
     pub sending_queue: RemoteWriteQueueConfig,

@@ -19,6 +19,12 @@ pub(super) fn remote_write_exporter(path: &KeyPath, config: &RemoteWriteExporter
         }
     }
     issues.positive(path.key("max_samples_per_send"), config.max_samples_per_send);
+    if config.max_batch_size_bytes < MIN_BATCH_SIZE_BYTES {
+        issues.push(
+            path.key("max_batch_size_bytes"),
+            format!("must be at least {MIN_BATCH_SIZE_BYTES}: a request must hold a series' labels and some samples"),
+        );
+    }
     let queue = &config.sending_queue;
     issues.positive(path.key("sending_queue").key("queue_size"), queue.queue_size);
     issues.positive(path.key("sending_queue").key("num_consumers"), queue.num_consumers);
@@ -33,6 +39,9 @@ pub(super) fn remote_write_exporter(path: &KeyPath, config: &RemoteWriteExporter
     );
     retry(&path.key("retry_on_failure"), &config.retry_on_failure, issues);
 }
+
+/// The smallest `max_batch_size_bytes`: room for a long label set and a few samples.
+const MIN_BATCH_SIZE_BYTES: u64 = 4096;
 
 /// A remote-write endpoint is a full URL: receivers serve it on a path of their choosing.
 fn endpoint(endpoint: &str) -> Result<(), String> {

@@ -1,5 +1,6 @@
 //! The Prometheus remote-write exporter: each metrics batch translated, cut into requests of at most
-//! `max_samples_per_send` samples, compressed off the async runtime and POSTed in order.
+//! `max_samples_per_send` samples and `max_batch_size_bytes` bytes, compressed off the async runtime
+//! and POSTed in order.
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use super::model::Labels;
 use super::native::{NativeHistograms, RETRY_AFTER};
 use super::outbox::{Lane, Outbox, drop_native_histograms};
 use super::send::Sender;
+use super::split::Limits;
 use super::stats::RemoteWriteStats;
 use super::translate::Settings;
 use crate::{BuildError, ExportError, ExportOutcome, Exporter};
@@ -67,12 +69,14 @@ impl RemoteWriteExporter {
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
         // Validation refuses 0.
-        let max_samples_per_send =
-            NonZeroUsize::new(usize::try_from(config.max_samples_per_send).unwrap_or(usize::MAX))
-                .unwrap_or(NonZeroUsize::MIN);
-        let senders =
-            NonZeroUsize::new(usize::try_from(config.sending_queue.num_consumers).unwrap_or(1))
-                .unwrap_or(NonZeroUsize::MIN);
+        let positive = |n: u64| {
+            NonZeroUsize::new(usize::try_from(n).unwrap_or(usize::MAX)).unwrap_or(NonZeroUsize::MIN)
+        };
+        let limits = Limits {
+            samples: positive(config.max_samples_per_send),
+            bytes: positive(config.max_batch_size_bytes),
+        };
+        let senders = positive(config.sending_queue.num_consumers);
         Ok(RemoteWriteExporter {
             sender: Sender::new(config)?,
             v2: AtomicBool::new(config.protobuf_message == RemoteWriteMessage::V2),
@@ -81,7 +85,7 @@ impl RemoteWriteExporter {
             outbox: Arc::new(Mutex::new(Outbox::new(
                 settings,
                 external_labels,
-                max_samples_per_send,
+                limits,
                 senders,
             ))),
             stats: Arc::default(),

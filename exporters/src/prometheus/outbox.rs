@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use weir_proto::{Encoded, Payload};
 
 use super::model::{Labels, SeriesSet};
-use super::split::split;
+use super::split::{Limits, split};
 use super::translate::{DeltaAccumulator, Dropped, Settings, Translation, Translator};
 
 /// Most series whose delta points are being summed; points of further series are dropped (and
@@ -32,7 +32,7 @@ pub(super) type Lane = VecDeque<Arc<SeriesSet>>;
 pub(super) struct Outbox {
     translator: Translator,
     external_labels: Labels,
-    max_samples_per_send: NonZeroUsize,
+    limits: Limits,
     /// The batch `lanes` come from. Weak, so the batch is not kept alive once the queue gives up
     /// on it, yet its address cannot be reused by a later batch while this points at it.
     batch: Weak<Encoded>,
@@ -51,13 +51,13 @@ impl Outbox {
     pub(super) fn new(
         settings: Settings,
         external_labels: Labels,
-        max_samples_per_send: NonZeroUsize,
+        limits: Limits,
         senders: NonZeroUsize,
     ) -> Self {
         Outbox {
             translator: Translator::new(settings, DeltaAccumulator::new(DELTA_MAX_SERIES)),
             external_labels,
-            max_samples_per_send,
+            limits,
             batch: Weak::new(),
             lanes: vec![Lane::new(); senders.get()],
             dropped: Dropped::default(),
@@ -90,11 +90,7 @@ impl Outbox {
         }
         let shares = share(series, self.lanes.len());
         for (lane, share) in self.lanes.iter_mut().zip(shares) {
-            lane.extend(
-                split(share, self.max_samples_per_send)
-                    .into_iter()
-                    .map(Arc::new),
-            );
+            lane.extend(split(share, self.limits).into_iter().map(Arc::new));
         }
         self.batch = Arc::downgrade(batch);
         self.dropped = dropped;

@@ -184,6 +184,7 @@ fn config(url: &str) -> RemoteWriteExporterConfig {
         target_info: TargetInfoConfig::default(),
         exponential_histograms: ExponentialHistograms::Native,
         max_samples_per_send: 2000,
+        max_batch_size_bytes: 3_000_000,
         // One lane, so each test sees its requests in one order.
         sending_queue: RemoteWriteQueueConfig {
             num_consumers: 1,

@@ -5,9 +5,17 @@ fn outbox(external: &[(&str, &str)], max: usize) -> Outbox {
     Outbox::new(
         Settings::default(),
         external.iter().copied().collect(),
-        NonZeroUsize::new(max).unwrap(),
+        samples(max),
         NonZeroUsize::MIN,
     )
+}
+
+/// At most `max` samples per request, and no byte limit.
+fn samples(max: usize) -> Limits {
+    Limits {
+        samples: NonZeroUsize::new(max).unwrap(),
+        bytes: NonZeroUsize::MAX,
+    }
 }
 
 /// Whether every request of the batch held has been written.
@@ -72,7 +80,7 @@ fn series_are_dealt_whole_into_lanes_of_about_equal_samples() {
     let mut outbox = Outbox::new(
         Settings::default(),
         Labels::default(),
-        NonZeroUsize::new(3).unwrap(),
+        samples(3),
         NonZeroUsize::new(4).unwrap(),
     );
     // 12 series of 4 samples each, and target_info.

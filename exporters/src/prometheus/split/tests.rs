@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use super::split;
+use super::{Limits, split};
+use crate::prometheus::encode::to_v1;
 use crate::prometheus::model::{
     Exemplar, Family, Labels, MetricType, NativeHistogram, Sample, Series, SeriesSet,
 };
@@ -60,8 +61,12 @@ fn series(n: usize, samples: &[i64], histograms: &[i64]) -> Series {
     }
 }
 
-fn max(n: usize) -> NonZeroUsize {
-    NonZeroUsize::new(n).unwrap()
+/// At most `n` samples per request, and no byte limit.
+fn max(n: usize) -> Limits {
+    Limits {
+        samples: NonZeroUsize::new(n).unwrap(),
+        bytes: NonZeroUsize::MAX,
+    }
 }
 
 fn sizes(requests: &[SeriesSet]) -> Vec<Vec<usize>> {
@@ -172,5 +177,85 @@ proptest! {
             .sum();
         let with_samples = set.series.iter().filter(|series| series.point_count() > 0).count();
         prop_assert_eq!(exemplars, with_samples);
+    }
+}
+
+/// A series whose labels take about `label_bytes` bytes.
+fn wide_series(n: usize, label_bytes: usize, samples: &[i64]) -> Series {
+    Series {
+        labels: [
+            ("__name__", "x".to_owned()),
+            ("n", n.to_string()),
+            ("pad", "p".repeat(label_bytes)),
+        ]
+        .into_iter()
+        .collect(),
+        ..series(n, samples, &[])
+    }
+}
+
+#[test]
+fn requests_are_cut_by_bytes_too() {
+    let set = SeriesSet {
+        series: (0..10)
+            .map(|n| wide_series(n, 300, &[1, 2, 3, 4]))
+            .collect(),
+    };
+    let limits = Limits {
+        samples: NonZeroUsize::new(2000).unwrap(),
+        bytes: NonZeroUsize::new(1000).unwrap(),
+    };
+    let requests = split(set.clone(), limits);
+    assert!(requests.len() >= 4, "{} requests", requests.len());
+    for request in &requests {
+        let bytes = prost::Message::encoded_len(&to_v1(request));
+        assert!(bytes <= 1000, "a request of {bytes} bytes");
+    }
+    assert_eq!(timelines(&requests).len(), 10);
+    assert_eq!(
+        requests.iter().map(SeriesSet::point_count).sum::<usize>(),
+        40
+    );
+}
+
+#[test]
+fn a_sample_larger_than_the_byte_limit_goes_alone() {
+    let set = SeriesSet {
+        series: vec![wide_series(0, 5000, &[1, 2]), series(1, &[1], &[])],
+    };
+    let limits = Limits {
+        samples: NonZeroUsize::new(2000).unwrap(),
+        bytes: NonZeroUsize::new(1000).unwrap(),
+    };
+    assert_eq!(sizes(&split(set, limits)), [vec![1], vec![1], vec![1]]);
+}
+
+proptest! {
+    #[test]
+    fn every_request_fits_the_byte_limit_unless_it_holds_one_sample(
+        layout in prop::collection::vec((timestamps(40), timestamps(5), 0usize..400), 0..20),
+        max_bytes in 200usize..5000,
+    ) {
+        let set = SeriesSet {
+            series: layout
+                .iter()
+                .enumerate()
+                .map(|(n, (samples, histograms, pad))| Series {
+                    histograms: series(n, &[], histograms).histograms,
+                    ..wide_series(n, *pad, samples)
+                })
+                .collect(),
+        };
+        let total = set.point_count();
+        let limits = Limits {
+            samples: NonZeroUsize::new(2000).unwrap(),
+            bytes: NonZeroUsize::new(max_bytes).unwrap(),
+        };
+        let requests = split(set, limits);
+        prop_assert_eq!(requests.iter().map(SeriesSet::point_count).sum::<usize>(), total);
+        for request in &requests {
+            let bytes = prost::Message::encoded_len(&to_v1(request));
+            prop_assert!(bytes <= max_bytes || request.point_count() == 1, "{} bytes > {}", bytes, max_bytes);
+        }
     }
 }
