@@ -194,7 +194,7 @@ impl Telemetry {
             queue_size: gauge(
                 &r,
                 "weir_exporter_queue_size",
-                "Batches waiting in an exporter's queue.",
+                "Batches waiting in an exporter's queue; in a disk queue, requests not yet exported.",
                 &["exporter"],
             ),
             queue_capacity: gauge(
@@ -405,6 +405,7 @@ impl Telemetry {
     /// The instruments of one exporter's disk queue.
     pub fn disk_queue(&self, exporter: &str) -> DiskQueueMetrics {
         DiskQueueMetrics {
+            pending: self.queue_size.with_label_values(&[exporter]),
             bytes: self.disk_bytes.with_label_values(&[exporter]),
             capacity: self.disk_capacity.with_label_values(&[exporter]),
             corrupt_records: self.disk_corrupt.with_label_values(&[exporter, "records"]),
@@ -521,6 +522,8 @@ impl TailMetrics {
 /// An exporter's disk queue's instruments.
 #[derive(Clone)]
 pub struct DiskQueueMetrics {
+    /// Requests written and not yet exported (`weir_exporter_queue_size`).
+    pub pending: IntGauge,
     /// Bytes in the queue's files.
     pub bytes: IntGauge,
     /// `max_size_mib` in bytes.

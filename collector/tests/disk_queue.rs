@@ -279,6 +279,15 @@ async fn a_full_queue_refuses_with_a_retryable_error_and_recovers() {
             .await
             >= 1.0
     );
+    let pending = eventually(Duration::from_secs(5), async || {
+        weir.metric("weir_exporter_queue_size", &[]).await >= acknowledged.len() as f64
+    })
+    .await;
+    assert!(
+        pending,
+        "every request waits in the queue: {}",
+        weir.metrics().await
+    );
 
     sink.refuse(false);
     let wanted = ids_of(acknowledged.iter().copied());

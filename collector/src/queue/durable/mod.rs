@@ -192,6 +192,9 @@ async fn report_stats(queue: Arc<DiskQueue>, metrics: DiskQueueMetrics, stop: Ca
     loop {
         let stats = queue.stats();
         metrics
+            .pending
+            .set(i64::try_from(stats.pending).unwrap_or(i64::MAX));
+        metrics
             .bytes
             .set(i64::try_from(stats.bytes).unwrap_or(i64::MAX));
         metrics.corrupt_records.inc_by(
