@@ -668,6 +668,9 @@ fn tail_stages(
                 .iter()
                 .map(|(pid, _)| batch_inputs[*pid].clone())
                 .collect(),
+            durable: listing
+                .iter()
+                .any(|(_, p)| p.exporters.iter().any(|e| disk_backed(config, e))),
             golden: stages,
             metrics: telemetry.tail(&id.to_string()),
         };
@@ -682,6 +685,16 @@ fn tail_stages(
         tails.insert(id.clone(), Arc::new(tail));
     }
     tails
+}
+
+/// Whether exporter `id` keeps its queue on disk.
+fn disk_backed(config: &Config, id: &ComponentId) -> bool {
+    match config.exporters.get(id) {
+        Some(ExporterConfig::Otlp(otlp)) => otlp.sending_queue.disk().is_some(),
+        Some(ExporterConfig::File(file)) => file.sending_queue.disk().is_some(),
+        Some(ExporterConfig::PrometheusRemoteWrite(rw)) => rw.sending_queue.disk().is_some(),
+        None => false,
+    }
 }
 
 /// Whether `pipeline` lists a trace-mode sampler, whose buffer then feeds its batch stage.

@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::oneshot;
+
 use weir_proto::Encoded;
 
 use crate::admission::Reservation;
@@ -25,6 +27,25 @@ use crate::sample::tail::{TailPermits, TailStage};
 /// budget, not this count, is what bounds bytes.
 pub const PIPELINE_CHANNEL_CAPACITY: usize = 256;
 
+/// Held by every part of a request whose client waits until it is durable: the receiver answers
+/// once every clone is dropped (written to the disk queues, or dropped by the sampler).
+#[derive(Clone, Debug)]
+pub struct Pending {
+    // Never sent on: dropping the last clone is the signal.
+    _written: Arc<oneshot::Sender<()>>,
+}
+
+impl Pending {
+    /// A new handle, and what resolves once it and all its clones are gone.
+    pub fn new() -> (Pending, oneshot::Receiver<()>) {
+        let (done, written) = oneshot::channel();
+        let pending = Pending {
+            _written: Arc::new(done),
+        };
+        (pending, written)
+    }
+}
+
 /// A checked request on its way through a pipeline, holding its share of the memory budget.
 #[derive(Debug)]
 pub struct Envelope {
@@ -32,6 +53,9 @@ pub struct Envelope {
     pub payload: Encoded,
     /// Budget held until the last exporter is done.
     pub reservation: Reservation,
+    /// Behind a trace buffer, the requests whose clients wait for these spans to be written to
+    /// the pipeline's disk queues.
+    pub pending: Vec<Pending>,
 }
 
 impl Envelope {
@@ -40,6 +64,7 @@ impl Envelope {
         Envelope {
             payload,
             reservation,
+            pending: Vec::new(),
         }
     }
 
@@ -57,6 +82,7 @@ impl Envelope {
         Envelope {
             payload: self.payload.split_front(n),
             reservation: self.reservation.split_off(bytes),
+            pending: self.pending.clone(),
         }
     }
 
@@ -64,6 +90,7 @@ impl Envelope {
     pub fn append(&mut self, other: Envelope) {
         self.payload.append(other.payload);
         self.reservation.absorb(other.reservation);
+        self.pending.extend(other.pending);
     }
 }
 
@@ -241,22 +268,30 @@ impl Consumer {
                 }
             }
         }
+        let mut waits = Vec::new();
         for ((input, permit), share) in self.inputs.iter().zip(permits).zip(shares) {
             match (input, permit) {
-                (Input::Tail(stage), Reserved::Tail(permits)) => stage.deliver(
-                    permits,
-                    Envelope::new(envelope.payload.clone(), envelope.reservation.duplicate()),
-                ),
+                (Input::Tail(stage), Reserved::Tail(permits)) => {
+                    let mut part =
+                        Envelope::new(envelope.payload.clone(), envelope.reservation.duplicate());
+                    if stage.durable() {
+                        let (pending, written) = Pending::new();
+                        part.pending.push(pending);
+                        waits.push(written);
+                    }
+                    stage.deliver(permits, part);
+                }
                 (Input::Batch { .. }, Reserved::Batch(permit)) => {
                     if let (Some(permit), Some(payload)) = (permit, share) {
-                        permit.send(Envelope {
-                            payload,
-                            reservation: envelope.reservation.duplicate(),
-                        });
+                        permit.send(Envelope::new(payload, envelope.reservation.duplicate()));
                     }
                 }
                 _ => unreachable!("an input reserves room of its own kind"),
             }
+        }
+        // Behind a trace buffer, spans reach the disk queues once their traces are decided.
+        for written in waits {
+            let _ = written.await;
         }
         Ok(())
     }

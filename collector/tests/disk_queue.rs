@@ -300,7 +300,7 @@ async fn a_full_queue_refuses_with_a_retryable_error_and_recovers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn behind_a_trace_buffer_kept_traces_are_written_to_the_disk_queue() {
+async fn behind_a_trace_buffer_clients_are_answered_once_kept_traces_are_on_disk() {
     let queue = tempfile::tempdir().expect("queue dir");
     let sink = Sink::start().await;
     sink.refuse(true);
@@ -339,12 +339,7 @@ service:
             .await
             .expect("weir acknowledges");
     }
-    // Decided, batched and written: the queue's files grow past their empty segment's header.
-    let written = eventually(Duration::from_secs(10), async || {
-        weir.metric("weir_exporter_queue_disk_bytes", &[]).await > 1000.0
-    })
-    .await;
-    assert!(written, "{}", weir.metrics().await);
+    // Answered only once decided and written: killed at once, nothing is lost.
     drop(weir); // SIGKILL
 
     let weir = Weir::start(&ports, &config).await;

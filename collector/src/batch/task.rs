@@ -52,7 +52,7 @@ async fn sleep_until(deadline: Option<std::time::Instant>) {
 }
 
 async fn emit(
-    envelope: Envelope,
+    mut envelope: Envelope,
     trigger: Trigger,
     outputs: &[QueueInput],
     metrics: &BatchMetrics,
@@ -66,8 +66,12 @@ async fn emit(
         Trigger::Timeout => metrics.by_timeout.inc(),
         Trigger::Shutdown => metrics.by_shutdown.inc(),
     }
+    // Clients behind a trace buffer wait for their spans to be in the disk queues: answered once
+    // every queue has the batch.
+    let pending = std::mem::take(&mut envelope.pending);
     let batch = Arc::new(Batch::from(envelope));
     for output in outputs {
         output.push(Arc::clone(&batch)).await;
     }
+    drop(pending);
 }

@@ -18,7 +18,7 @@ use super::SampleStage;
 use crate::admission::Reservation;
 use crate::channel::{self, Permit, Receiver, Sender, TrySendError};
 use crate::golden::GoldenStage;
-use crate::pipeline::Envelope;
+use crate::pipeline::{Envelope, Pending};
 use crate::telemetry::TailMetrics;
 
 /// How often a shard looks for traces whose time has come: the most a decision runs late.
@@ -32,12 +32,20 @@ struct Piece {
     trace_id: TraceId,
     block: Block,
     summary: TraceSummary,
+    held: Held,
+}
+
+/// What a buffered fragment holds besides its spans.
+struct Held {
     reservation: Reservation,
+    /// The requests whose clients wait for this fragment to be decided and, if kept, written.
+    pending: Vec<Pending>,
 }
 
 /// A trace-mode sampler's front: where receivers hand spans, split by trace and shard.
 pub struct TailStage {
     shards: Vec<Sender<Vec<Piece>>>,
+    durable: bool,
 }
 
 /// Slots reserved in every shard of a [`TailStage`], so a request accepted can be handed over whole.
@@ -47,6 +55,9 @@ pub struct TailPermits<'a>(Vec<Permit<'a, Vec<Piece>>>);
 pub struct TailOutputs {
     /// The batch stages of the pipelines that list the sampler.
     pub batches: Vec<Sender<Envelope>>,
+    /// Whether one of those pipelines keeps an exporter's queue on disk: a client is then
+    /// answered once its spans are decided and the kept ones written.
+    pub durable: bool,
     /// Their golden-signal stages, offered the kept spans as exemplars.
     pub golden: Vec<Arc<GoldenStage>>,
     /// The sampler's instruments.
@@ -79,6 +90,7 @@ impl TailStage {
             max_bytes: max_bytes / shards,
             cache_size: share(config.decision_cache_size),
         };
+        let durable = outputs.durable;
         let outputs = Arc::new(outputs);
         let started = Instant::now();
         let senders = (0..shards)
@@ -96,7 +108,15 @@ impl TailStage {
                 sender
             })
             .collect();
-        TailStage { shards: senders }
+        TailStage {
+            shards: senders,
+            durable,
+        }
+    }
+
+    /// Whether a client must wait for its spans to be decided and written (see [`TailOutputs`]).
+    pub fn durable(&self) -> bool {
+        self.durable
     }
 
     /// Reserves a slot in every shard without waiting.
@@ -114,6 +134,7 @@ impl TailStage {
         let Envelope {
             payload,
             mut reservation,
+            pending,
         } = envelope;
         let mut pieces: Vec<Vec<Piece>> = (0..self.shards.len()).map(|_| Vec::new()).collect();
         if payload.signal() == Signal::Traces {
@@ -154,7 +175,10 @@ impl TailStage {
                         trace_id,
                         block,
                         summary,
-                        reservation: reservation.split_off(share),
+                        held: Held {
+                            reservation: reservation.split_off(share),
+                            pending: pending.clone(),
+                        },
                     });
                 }
             }
@@ -175,7 +199,7 @@ fn shard_of(trace_id: &TraceId, shards: usize) -> usize {
 
 /// One shard's task: owns its buffer, so nothing in it is shared.
 struct Shard {
-    buffer: TraceBuffer<Reservation>,
+    buffer: TraceBuffer<Held>,
     sampler: Arc<SampleStage>,
     outputs: Arc<TailOutputs>,
     started: Instant,
@@ -201,7 +225,7 @@ impl Shard {
                         for piece in pieces {
                             self.buffer.add(
                                 piece.trace_id,
-                                (piece.block, piece.reservation),
+                                (piece.block, piece.held),
                                 piece.summary,
                                 now,
                                 &mut judge,
@@ -230,13 +254,14 @@ impl Shard {
 
     /// Sends the kept spans of `decided` on as one request, and counts every decision; a dropped
     /// trace's reservation goes back to the budget here.
-    async fn send(&self, decided: &mut Vec<Decided<Reservation>>) {
+    async fn send(&self, decided: &mut Vec<Decided<Held>>) {
         if decided.is_empty() {
             return;
         }
         let metrics = &self.outputs.metrics;
         let mut kept = Vec::new();
         let mut held: Option<Reservation> = None;
+        let mut pending = Vec::new();
         for trace in decided.drain(..) {
             let keep = trace.verdict.kept();
             if trace.reason == weir_sampler::tail::Reason::Late {
@@ -250,12 +275,13 @@ impl Shard {
             } else {
                 metrics.decided(trace.reason, keep);
             }
-            for (block, reservation) in trace.fragments {
+            for (block, fragment) in trace.fragments {
                 if let Some(block) = self.sampler.stamp(&block, trace.verdict) {
                     kept.push(block);
+                    pending.extend(fragment.pending);
                     match &mut held {
-                        Some(all) => all.absorb(reservation),
-                        None => held = Some(reservation),
+                        Some(all) => all.absorb(fragment.reservation),
+                        None => held = Some(fragment.reservation),
                     }
                 }
             }
@@ -276,9 +302,9 @@ impl Shard {
             };
             // A batch stage that has stopped has nothing left to flush into; nothing is lost that
             // was not already lost to it.
-            let _ = batch
-                .send(Envelope::new(payload.clone(), reservation))
-                .await;
+            let mut envelope = Envelope::new(payload.clone(), reservation);
+            envelope.pending.clone_from(&pending);
+            let _ = batch.send(envelope).await;
         }
     }
 
