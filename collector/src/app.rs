@@ -139,10 +139,15 @@ async fn start(config: &Config) -> Result<Running, AppError> {
         let Some(exporter_config) = config.exporters.get(&id) else {
             continue;
         };
-        let (exporter, policy, queue_config) = build_exporter(&id, exporter_config, &telemetry)?;
-        let queue_size = usize::try_from(queue_config.queue_size).unwrap_or(usize::MAX);
-        let consumers = usize::try_from(queue_config.num_consumers).unwrap_or(usize::MAX);
-        if let Some(disk) = queue_config.disk() {
+        let Built {
+            exporter,
+            policy,
+            queue_size,
+            consumers,
+        } = build_exporter(&id, exporter_config, &telemetry)?;
+        let queue_size = usize::try_from(queue_size).unwrap_or(usize::MAX);
+        let consumers = usize::try_from(consumers).unwrap_or(usize::MAX);
+        if let Some(disk) = exporter_config.disk_queue() {
             let (queue, input) = DurableQueue::start(
                 &id.to_string(),
                 &disk,
@@ -541,58 +546,54 @@ fn used_exporters(config: &Config) -> BTreeSet<ComponentId> {
         .collect()
 }
 
-/// The exporter `config` describes, its retry policy and its queue's settings; a remote-write
-/// exporter's counters are registered with `telemetry`.
+/// An exporter, and how its queue in memory is worked.
+struct Built {
+    exporter: Arc<dyn Exporter>,
+    policy: RetryPolicy,
+    queue_size: u64,
+    consumers: u64,
+}
+
+/// The exporter `config` describes, its retry policy, and its queue's size and workers; a
+/// remote-write exporter's counters are registered with `telemetry`.
 fn build_exporter(
     id: &ComponentId,
     config: &ExporterConfig,
     telemetry: &Telemetry,
-) -> Result<
-    (
-        Arc<dyn Exporter>,
-        RetryPolicy,
-        weir_config::SendingQueueConfig,
-    ),
-    AppError,
-> {
+) -> Result<Built, AppError> {
     let failed = |reason: String| AppError::Exporter {
         id: id.clone(),
         reason,
     };
     Ok(match config {
-        ExporterConfig::Otlp(otlp) => (
-            Arc::new(
+        ExporterConfig::Otlp(otlp) => Built {
+            exporter: Arc::new(
                 weir_exporters::otlp::OtlpExporter::new(otlp).map_err(|e| failed(e.to_string()))?,
             ),
-            RetryPolicy::from(&otlp.retry_on_failure),
-            otlp.sending_queue.clone(),
-        ),
-        ExporterConfig::File(file) => (
-            Arc::new(
+            policy: RetryPolicy::from(&otlp.retry_on_failure),
+            queue_size: otlp.sending_queue.queue_size,
+            consumers: otlp.sending_queue.num_consumers,
+        },
+        ExporterConfig::File(file) => Built {
+            exporter: Arc::new(
                 weir_exporters::file::FileExporter::new(file).map_err(|e| failed(e.to_string()))?,
             ),
-            RetryPolicy::from(&weir_config::RetryConfig::default()),
-            file.sending_queue.clone(),
-        ),
+            policy: RetryPolicy::from(&weir_config::RetryConfig::default()),
+            queue_size: file.sending_queue.queue_size,
+            consumers: file.sending_queue.num_consumers,
+        },
         ExporterConfig::PrometheusRemoteWrite(remote_write) => {
             let exporter =
                 RemoteWriteExporter::new(remote_write).map_err(|e| failed(e.to_string()))?;
             telemetry.remote_write(&id.to_string(), exporter.stats());
-            (
-                Arc::new(exporter),
-                RetryPolicy::from(&remote_write.retry_on_failure),
+            Built {
+                exporter: Arc::new(exporter),
+                policy: RetryPolicy::from(&remote_write.retry_on_failure),
+                queue_size: remote_write.sending_queue.queue_size,
                 // One consumer, so each series' samples leave in order; the exporter sends
                 // `num_consumers` lanes of series at once itself (see RemoteWriteExporter).
-                weir_config::SendingQueueConfig {
-                    queue_size: remote_write.sending_queue.queue_size,
-                    num_consumers: 1,
-                    storage: remote_write.sending_queue.storage,
-                    directory: remote_write.sending_queue.directory.clone(),
-                    max_size_mib: remote_write.sending_queue.max_size_mib,
-                    fsync: remote_write.sending_queue.fsync,
-                    fsync_interval: remote_write.sending_queue.fsync_interval,
-                },
-            )
+                consumers: 1,
+            }
         }
     })
 }
@@ -689,12 +690,11 @@ fn tail_stages(
 
 /// Whether exporter `id` keeps its queue on disk.
 fn disk_backed(config: &Config, id: &ComponentId) -> bool {
-    match config.exporters.get(id) {
-        Some(ExporterConfig::Otlp(otlp)) => otlp.sending_queue.disk().is_some(),
-        Some(ExporterConfig::File(file)) => file.sending_queue.disk().is_some(),
-        Some(ExporterConfig::PrometheusRemoteWrite(rw)) => rw.sending_queue.disk().is_some(),
-        None => false,
-    }
+    config
+        .exporters
+        .get(id)
+        .and_then(ExporterConfig::disk_queue)
+        .is_some()
 }
 
 /// Whether `pipeline` lists a trace-mode sampler, whose buffer then feeds its batch stage.

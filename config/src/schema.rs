@@ -176,6 +176,17 @@ pub enum ExporterConfig {
     PrometheusRemoteWrite(crate::remote_write::RemoteWriteExporterConfig),
 }
 
+impl ExporterConfig {
+    /// The exporter's disk queue, when its `sending_queue` has `storage: disk`.
+    pub fn disk_queue(&self) -> Option<DiskQueueConfig> {
+        match self {
+            ExporterConfig::Otlp(otlp) => otlp.sending_queue.disk(),
+            ExporterConfig::File(file) => file.sending_queue.disk(),
+            ExporterConfig::PrometheusRemoteWrite(remote_write) => remote_write.sending_queue.disk(),
+        }
+    }
+}
+
 /// The wire protocol of an OTLP exporter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Deserialize, Serialize)]
 pub enum OtlpProtocol {

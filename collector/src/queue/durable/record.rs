@@ -30,23 +30,31 @@ pub enum RecordError {
 /// `payload` as records of at most `max_len` bytes each: one, unless the request is larger, when it
 /// is cut by items into as many as it takes.
 pub fn encode(payload: &Encoded, max_len: usize) -> Vec<Bytes> {
-    let mut records = Vec::with_capacity(1);
+    // The usual case: the request fits, and is not copied before it is written out.
+    if HEADER_LEN + payload.encoded_len() <= max_len || payload.item_count() <= 1 {
+        return vec![one(payload)];
+    }
+    let mut records = Vec::new();
     let mut pending = vec![payload.clone()];
     while let Some(mut part) = pending.pop() {
-        let len = HEADER_LEN + part.encoded_len();
-        if len > max_len && part.item_count() > 1 {
+        if HEADER_LEN + part.encoded_len() > max_len && part.item_count() > 1 {
             let front = part.split_front(part.item_count() / 2);
             pending.push(part);
             pending.push(front);
             continue;
         }
-        let mut record = Vec::with_capacity(len);
-        record.put_u8(FORMAT);
-        record.put_u8(signal_byte(part.signal()));
-        part.encode(&mut record);
-        records.push(Bytes::from(record));
+        records.push(one(&part));
     }
     records
+}
+
+/// `payload` as one record.
+fn one(payload: &Encoded) -> Bytes {
+    let mut record = Vec::with_capacity(HEADER_LEN + payload.encoded_len());
+    record.put_u8(FORMAT);
+    record.put_u8(signal_byte(payload.signal()));
+    payload.encode(&mut record);
+    Bytes::from(record)
 }
 
 /// The request a record holds, checked again as a received one is.

@@ -78,22 +78,24 @@ pub(super) async fn work(context: Arc<Context>) {
             payload: first.1,
             ids: vec![first.0],
         };
-        while batch.payload.item_count() < MAX_BATCH_ITEMS
-            && batch.payload.encoded_len() < MAX_BATCH_BYTES
-        {
+        // Kept as records are added: the request's own length walks every block gathered.
+        let mut size = batch.payload.encoded_len();
+        while batch.payload.item_count() < MAX_BATCH_ITEMS && size < MAX_BATCH_BYTES {
             let Some((id, bytes)) = context.queue.try_next() else {
                 break;
             };
             let Some(payload) = readable(&context, id, &bytes) else {
                 continue;
             };
+            let len = payload.encoded_len();
             let fits = payload.signal() == batch.payload.signal()
                 && batch.payload.item_count() + payload.item_count() <= MAX_BATCH_ITEMS
-                && batch.payload.encoded_len() + payload.encoded_len() <= MAX_BATCH_BYTES;
+                && size + len <= MAX_BATCH_BYTES;
             if !fits {
                 held = Some((id, payload));
                 break;
             }
+            size += len;
             batch.payload.append(payload);
             batch.ids.push(id);
         }
